@@ -1,0 +1,183 @@
+#include "portway/app.h"
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_pdump.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "portway/eal.h"
+#include "portway/telemetry.h"
+#include "portway/topology.h"
+
+namespace portway {
+
+namespace {
+
+std::atomic<std::atomic<bool>*> g_stop_flag{nullptr};
+
+void on_signal(int) {
+    // Only a lock-free atomic store: async-signal-safe.
+    if (auto* flag = g_stop_flag.load()) flag->store(true);
+}
+
+void say(bool quiet, const std::string& line) {
+    if (!quiet) std::printf("%s\n", line.c_str());
+}
+
+// Prints a stats line every interval and enforces --duration; runs on a
+// control thread so that every EAL lcore can be a worker.
+void control_loop(Engine& engine, const RuntimeConfig& config, bool print) {
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    auto next_print = t0 + std::chrono::duration<double>(config.stats_interval_s);
+    StatsSnapshot prev = engine.snapshot();
+    while (!engine.stop_requested()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const auto now = Clock::now();
+        const double elapsed = std::chrono::duration<double>(now - t0).count();
+        if (config.duration_s > 0 && elapsed >= config.duration_s) {
+            engine.request_stop();
+            break;
+        }
+        if (print && config.stats_interval_s > 0 && now >= next_print) {
+            StatsSnapshot cur = engine.snapshot();
+            std::printf("%s\n", format_stats_line(prev, cur, engine.tsc_hz(), elapsed).c_str());
+            std::fflush(stdout);
+            prev = std::move(cur);
+            next_print += std::chrono::duration_cast<Clock::duration>(
+                std::chrono::duration<double>(config.stats_interval_s));
+        }
+    }
+}
+
+}  // namespace
+
+int run_app(int argc, char** argv, App& app) {
+    CommandLine cl = split_command_line(argc, argv);
+    RuntimeConfig config;
+    bool capture = false;
+    OptionParser parser(app.name);
+    register_runtime_options(parser, config);
+    parser.add_flag("--capture",
+                    "keep EAL's shared config so dpdk-dumpcap can attach (needs hugepages)",
+                    &capture);
+    if (app.add_options) app.add_options(parser);
+    if (Status s = parser.parse(cl.app_args); !s) {
+        std::fprintf(stderr, "%s\n", s.message().c_str());
+        return 2;
+    }
+    if (parser.help_requested()) {
+        std::printf("%s: %s\n\n%s", app.name.c_str(), app.summary.c_str(), parser.usage().c_str());
+        std::printf("\nEAL options go before '--' (see DPDK's EAL documentation); with none, the app"
+                    "\nruns on its default device(s):");
+        for (const auto& v : app.default_vdevs) std::printf(" --vdev=%s", v.c_str());
+        std::printf("\n");
+        return 0;
+    }
+
+    const HostFacts host = read_host_facts();
+    std::optional<LcorePlan> lcores;
+    if (!eal_args_choose_lcores(cl.eal_args)) {
+        auto cores = discover_cores();
+        if (!cores) {
+            std::fprintf(stderr, "%s: %s; pass -l CORES\n", app.name.c_str(), cores.error().c_str());
+            return 1;
+        }
+        lcores = plan_lcores(*cores, -1, config.workers);
+    }
+    EalDefaults defaults;
+    defaults.default_vdevs = app.default_vdevs;
+    defaults.multi_process = capture;
+    auto plan = plan_eal(cl.eal_args, defaults, host, lcores);
+    if (!plan) {
+        std::fprintf(stderr, "%s: %s\n", app.name.c_str(), plan.error().c_str());
+        return 2;
+    }
+    for (const auto& n : plan->notes) say(config.quiet, app.name + ": " + n);
+    if (Status s = init_eal(app.name, *plan); !s) {
+        std::fprintf(stderr, "%s\n", s.message().c_str());
+        return 1;
+    }
+    if (plan->multi_process) {
+        if (rte_pdump_init() != 0) {
+            say(config.quiet, app.name + ": capture: rte_pdump_init failed; dpdk-dumpcap unavailable");
+        } else {
+            say(config.quiet, app.name + ": capture: dpdk-dumpcap --file-prefix=" +
+                                  plan->file_prefix + " -i <port> -w FILE");
+        }
+    } else {
+        say(config.quiet, app.name + ": capture: off (run with --capture and hugepages to use "
+                                     "dpdk-dumpcap)");
+    }
+
+    int exit_code = 0;
+    {
+        auto engine = Engine::create(config, {}, {});
+        if (!engine) {
+            std::fprintf(stderr, "%s: %s\n", app.name.c_str(), engine.error().c_str());
+            rte_eal_cleanup();
+            return 1;
+        }
+        Engine& eng = **engine;
+        if (app.prepare) {
+            if (Status s = app.prepare(eng); !s) {
+                std::fprintf(stderr, "%s: %s\n", app.name.c_str(), s.message().c_str());
+                rte_eal_cleanup();
+                return 2;
+            }
+        }
+        if (Status s = eng.start(); !s) {
+            std::fprintf(stderr, "%s: %s\n", app.name.c_str(), s.message().c_str());
+            rte_eal_cleanup();
+            return 1;
+        }
+        telemetry_attach(&eng);
+        for (const auto& line : eng.describe()) say(config.quiet, app.name + ": " + line);
+        if (app.describe) {
+            for (const auto& line : app.describe(eng)) say(config.quiet, app.name + ": " + line);
+        }
+        say(config.quiet, app.name + ": telemetry: dpdk-telemetry.py -f " + plan->file_prefix +
+                              "  (try /portway/stats)");
+        std::fflush(stdout);
+
+        g_stop_flag.store(const_cast<std::atomic<bool>*>(&eng.stop_flag()));
+        std::signal(SIGINT, on_signal);
+        std::signal(SIGTERM, on_signal);
+
+        const uint64_t t0 = rte_rdtsc();
+        if (Status s = eng.launch(app.make_stage); !s) {
+            std::fprintf(stderr, "%s: %s\n", app.name.c_str(), s.message().c_str());
+            exit_code = 1;
+        } else {
+            std::thread control(control_loop, std::ref(eng), std::cref(config), !config.quiet);
+            eng.run_main_worker();
+            eng.wait_workers();
+            eng.request_stop();
+            control.join();
+        }
+        const double elapsed =
+            static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(eng.tsc_hz());
+        g_stop_flag.store(nullptr);
+        telemetry_detach();
+
+        const StatsSnapshot final_stats = eng.snapshot();
+        std::printf("%s: %s", app.name.c_str(),
+                    format_stats_summary(final_stats, eng.tsc_hz(), elapsed).c_str());
+        if (!eng.pools_at_baseline()) {
+            std::fprintf(stderr, "%s: mbufs not returned to their pools (a leak)\n",
+                         app.name.c_str());
+            if (exit_code == 0) exit_code = 3;
+        }
+        std::fflush(stdout);
+    }
+    if (plan->multi_process) rte_pdump_uninit();
+    rte_eal_cleanup();
+    return exit_code;
+}
+
+}  // namespace portway

@@ -1,0 +1,116 @@
+#include "portway/worker.h"
+
+#include <rte_cycles.h>
+#include <rte_pause.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace portway {
+
+void TxBuffer::init(uint16_t port, uint16_t queue, uint16_t flush_at,
+                    QueueCounters* queue_counters, WorkerCounters* worker_counters) {
+    port_ = port;
+    queue_ = queue;
+    flush_at_ = flush_at;
+    queue_counters_ = queue_counters;
+    worker_counters_ = worker_counters;
+    count_ = 0;
+}
+
+void TxBuffer::push_burst(rte_mbuf* const* pkts, uint16_t n) {
+    if (count_ + n > 2 * kMaxBurst) flush();
+    std::memcpy(&pkts_[count_], pkts, n * sizeof(rte_mbuf*));
+    count_ = static_cast<uint16_t>(count_ + n);
+    if (count_ >= flush_at_) flush();
+}
+
+void TxBuffer::flush() {
+    if (count_ == 0) return;
+    const uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts_, count_);
+    queue_counters_->tx_packets.add(sent);
+    if (unlikely(sent < count_)) {
+        const auto refused = static_cast<uint16_t>(count_ - sent);
+        queue_counters_->tx_refused.add(refused);
+        worker_counters_->drop(DropReason::tx_refused, refused);
+        rte_pktmbuf_free_bulk(&pkts_[sent], refused);
+    }
+    count_ = 0;
+}
+
+Worker::Worker(unsigned index, unsigned lcore, const LoopOptions& options)
+    : index_(index), lcore_(lcore), options_(options) {}
+
+void Worker::add_rx_queue(uint16_t port, uint16_t queue) {
+    if (nb_rx_ < kMaxPorts) rx_[nb_rx_++] = {port, queue};
+}
+
+void Worker::set_tx_queue(uint16_t port, uint16_t queue) {
+    if (port >= kMaxPorts) return;
+    if (!tx_[port].enabled()) tx_ports_[nb_tx_ports_++] = port;
+    tx_[port].init(port, queue, options_.burst, &counters_.ports[port], &counters_);
+}
+
+void Worker::send_burst(uint16_t port, rte_mbuf* const* pkts, uint16_t n) {
+    if (likely(port < kMaxPorts && tx_[port].enabled())) {
+        tx_[port].push_burst(pkts, n);
+    } else {
+        drop_burst(pkts, n, DropReason::tx_refused);
+    }
+}
+
+void Worker::drop_burst(rte_mbuf* const* pkts, uint16_t n, DropReason reason) {
+    counters_.drop(reason, n);
+    rte_pktmbuf_free_bulk(const_cast<rte_mbuf**>(pkts), n);
+}
+
+void Worker::flush() {
+    for (uint16_t i = 0; i < nb_tx_ports_; ++i) tx_[tx_ports_[i]].flush();
+}
+
+void Worker::idle_wait() {
+    // Adaptive back-off for idle cores: spin with pause for a while (a burst
+    // may be just behind), then sleep, doubling up to the configured maximum.
+    ++idle_streak_;
+    if (idle_streak_ < 256) {
+        rte_pause();
+        return;
+    }
+    uint32_t us = 1u << std::min<uint32_t>((idle_streak_ - 256) / 64, 16);
+    if (us > options_.idle_backoff_max_us) us = options_.idle_backoff_max_us;
+    usleep(us);
+}
+
+void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
+    rte_mbuf* pkts[kMaxBurst];
+    const uint16_t burst = options_.burst;
+    while (!stop.load(std::memory_order_relaxed)) {
+        const uint64_t start = rte_rdtsc();
+        now_tsc_ = start;
+        uint32_t moved = 0;
+        for (uint16_t i = 0; i < nb_rx_; ++i) {
+            const RxQueueRef q = rx_[i];
+            const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, burst);
+            if (n == 0) continue;
+            counters_.ports[q.port].rx_packets.add(n);
+            moved += n;
+            stage.on_burst(*this, q.port, pkts, n);
+        }
+        stage.on_poll(*this, start);
+        flush();
+        counters_.polls.inc();
+        if (moved != 0) {
+            counters_.packets.add(moved);
+            counters_.busy_cycles.add(rte_rdtsc() - start);
+            idle_streak_ = 0;
+        } else {
+            counters_.empty_polls.inc();
+            if (options_.idle_backoff) idle_wait();
+        }
+    }
+    flush();
+    stage.on_stop(*this);
+    flush();
+}
+
+}  // namespace portway

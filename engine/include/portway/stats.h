@@ -1,0 +1,101 @@
+// Per-worker counters, and their aggregation for the stats line and
+// telemetry.
+//
+// Each worker is the only writer of its counters, so an increment is a plain
+// load and store (no lock prefix, no shared cache line); readers on other
+// threads load with relaxed ordering and may see a value a few packets old.
+// Counters live in cache-line-aligned blocks owned by one worker.
+#pragma once
+
+#include <rte_config.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "portway/drop_reason.h"
+
+namespace portway {
+
+inline constexpr uint16_t kMaxPorts = RTE_MAX_ETHPORTS;
+
+// A counter with one writer.
+class Counter {
+public:
+    void add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void inc() { add(1); }
+    uint64_t read() const { return v_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> v_{0};
+};
+
+// What one worker did on one port: its RX queue and its TX queue there.
+// Bytes are left to the device's own counters (rte_eth_stats), so the fast
+// path never reads a packet just to count it.
+struct QueueCounters {
+    Counter rx_packets;
+    Counter tx_packets;
+    Counter tx_refused;
+};
+
+struct alignas(64) WorkerCounters {
+    Counter polls;        // loop iterations
+    Counter empty_polls;  // iterations in which no queue had a packet
+    Counter busy_cycles;  // TSC cycles spent in iterations that moved packets
+    Counter packets;      // packets received and processed
+    std::array<Counter, kDropReasonCount> drops;
+    std::array<QueueCounters, kMaxPorts> ports;
+
+    void drop(DropReason reason, uint64_t n = 1) { drops[static_cast<std::size_t>(reason)].add(n); }
+};
+
+// A consistent-enough copy of the counters, taken without stopping anyone.
+struct QueueSnapshot {
+    uint64_t rx_packets = 0, tx_packets = 0, tx_refused = 0;
+};
+
+struct WorkerSnapshot {
+    unsigned lcore = 0;
+    uint64_t polls = 0, empty_polls = 0, busy_cycles = 0, packets = 0;
+    std::array<uint64_t, kDropReasonCount> drops{};
+    std::array<QueueSnapshot, kMaxPorts> ports{};
+};
+
+// Counters the device keeps itself (rte_eth_stats).
+struct DeviceSnapshot {
+    uint16_t port = 0;
+    uint64_t ipackets = 0, opackets = 0, ibytes = 0, obytes = 0, imissed = 0, ierrors = 0,
+             oerrors = 0, rx_nombuf = 0;
+};
+
+struct PoolSnapshot {
+    std::string name;
+    unsigned size = 0;
+    unsigned in_use = 0;
+    unsigned baseline = 0;  // in use right after the ports started
+};
+
+struct StatsSnapshot {
+    uint64_t tsc = 0;  // when it was taken
+    std::vector<WorkerSnapshot> workers;
+    std::vector<DeviceSnapshot> devices;
+    std::vector<PoolSnapshot> pools;
+
+    uint64_t total_rx() const;
+    uint64_t total_tx() const;
+    uint64_t total_drops() const;
+    uint64_t drops(DropReason reason) const;
+};
+
+WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_ports);
+
+// The once-a-second line: rates between two snapshots, per lcore and port.
+std::string format_stats_line(const StatsSnapshot& prev, const StatsSnapshot& now,
+                              uint64_t tsc_hz, double elapsed_s);
+// The summary printed at exit.
+std::string format_stats_summary(const StatsSnapshot& s, uint64_t tsc_hz, double elapsed_s);
+
+}  // namespace portway

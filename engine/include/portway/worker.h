@@ -1,0 +1,134 @@
+// The per-lcore poll loop.
+//
+// A Worker owns, on every port, one RX queue (if the port has one for it) and
+// one TX queue, its counters and its TX buffers. Its loop is the classic DPDK
+// shape: rte_eth_rx_burst from each queue, hand the burst to the stage,
+// buffer what the stage sends, flush when a burst's worth is waiting and at
+// the end of every iteration. Whatever the NIC refuses is counted and freed
+// right there, so every mbuf is sent or freed exactly once.
+#pragma once
+
+#include <rte_branch_prediction.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "portway/config.h"
+#include "portway/stats.h"
+
+namespace portway {
+
+class Worker;
+
+// What a worker does with the packets it receives. One instance per worker,
+// called only on that worker's lcore; it owns every mbuf it is given.
+class PacketStage {
+public:
+    PacketStage() = default;
+    PacketStage(const PacketStage&) = delete;
+    PacketStage& operator=(const PacketStage&) = delete;
+    virtual ~PacketStage() = default;
+
+    // `pkts[0..n)` arrived on `port`; each must be sent (Worker::send*) or
+    // dropped (Worker::drop) before returning or kept for later.
+    virtual void on_burst(Worker& worker, uint16_t port, rte_mbuf** pkts, uint16_t n) = 0;
+    // Called once per loop iteration after the RX queues were polled, with
+    // the iteration's TSC; timers hang off this.
+    virtual void on_poll(Worker& /*worker*/, uint64_t /*now_tsc*/) {}
+    // Called on the worker's lcore after its loop ends: release held mbufs.
+    virtual void on_stop(Worker& /*worker*/) {}
+};
+
+// Packets waiting to go out on one TX queue.
+class TxBuffer {
+public:
+    void init(uint16_t port, uint16_t queue, uint16_t flush_at, QueueCounters* queue_counters,
+              WorkerCounters* worker_counters);
+    bool enabled() const { return queue_counters_ != nullptr; }
+
+    void push(rte_mbuf* m) {
+        pkts_[count_++] = m;
+        if (count_ >= flush_at_) flush();
+    }
+    void push_burst(rte_mbuf* const* pkts, uint16_t n);
+    // rte_eth_tx_burst what is waiting; count and free what the NIC refuses.
+    void flush();
+    uint16_t pending() const { return count_; }
+
+private:
+    uint16_t port_ = 0;
+    uint16_t queue_ = 0;
+    uint16_t count_ = 0;
+    uint16_t flush_at_ = 32;
+    QueueCounters* queue_counters_ = nullptr;
+    WorkerCounters* worker_counters_ = nullptr;
+    rte_mbuf* pkts_[2 * kMaxBurst] = {};
+};
+
+struct RxQueueRef {
+    uint16_t port;
+    uint16_t queue;
+};
+
+struct LoopOptions {
+    uint16_t burst = 32;
+    bool idle_backoff = false;
+    uint32_t idle_backoff_max_us = 100;
+};
+
+class alignas(64) Worker {
+public:
+    Worker(unsigned index, unsigned lcore, const LoopOptions& options);
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Set-up, before the loop runs.
+    void add_rx_queue(uint16_t port, uint16_t queue);
+    void set_tx_queue(uint16_t port, uint16_t queue);
+
+    // Runs until `stop` becomes true, then flushes and calls stage.on_stop().
+    void run(PacketStage& stage, const std::atomic<bool>& stop);
+
+    // For stages: transmit (buffered) or drop with a reason.
+    void send(uint16_t port, rte_mbuf* m) {
+        if (likely(port < kMaxPorts && tx_[port].enabled())) {
+            tx_[port].push(m);
+        } else {
+            drop(m, DropReason::tx_refused);
+        }
+    }
+    void send_burst(uint16_t port, rte_mbuf* const* pkts, uint16_t n);
+    void drop(rte_mbuf* m, DropReason reason) {
+        counters_.drop(reason);
+        rte_pktmbuf_free(m);
+    }
+    void drop_burst(rte_mbuf* const* pkts, uint16_t n, DropReason reason);
+    void flush();
+
+    unsigned index() const { return index_; }
+    unsigned lcore() const { return lcore_; }
+    uint64_t now_tsc() const { return now_tsc_; }
+    WorkerCounters& counters() { return counters_; }
+    const WorkerCounters& counters() const { return counters_; }
+    uint16_t rx_queue_count() const { return nb_rx_; }
+    const RxQueueRef& rx_queue(uint16_t i) const { return rx_[i]; }
+
+private:
+    void idle_wait();
+
+    WorkerCounters counters_;
+    unsigned index_;
+    unsigned lcore_;
+    LoopOptions options_;
+    uint64_t now_tsc_ = 0;
+    uint32_t idle_streak_ = 0;
+    uint16_t nb_rx_ = 0;
+    uint16_t tx_ports_[kMaxPorts] = {};  // ports with a TX queue, for flush()
+    uint16_t nb_tx_ports_ = 0;
+    RxQueueRef rx_[kMaxPorts] = {};
+    TxBuffer tx_[kMaxPorts];
+};
+
+}  // namespace portway
