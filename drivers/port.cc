@@ -24,7 +24,8 @@ std::string port_error(uint16_t port_id, const std::string& what, int rc) {
 }
 
 uint16_t clamp_descriptors(uint16_t wanted, uint16_t min, uint16_t max) {
-    if (max != 0) wanted = std::min(wanted, max);
+    if (max != 0)
+        wanted = std::min(wanted, max);
     return std::max(wanted, min);
 }
 
@@ -67,15 +68,18 @@ Expected<PortCapabilities> Port::query(uint16_t port_id) {
 
 Expected<Port> Port::configure(uint16_t port_id, const PortSetup& setup) {
     auto caps = query(port_id);
-    if (!caps) return Error{caps.error()};
+    if (!caps)
+        return Error{caps.error()};
     Port port;
     port.id_ = port_id;
     port.caps_ = *caps;
     port.preset_ = &preset_for_driver(port.caps_.driver);
     char name[RTE_ETH_NAME_MAX_LEN] = {};
-    if (rte_eth_dev_get_name_by_port(port_id, name) == 0) port.name_ = name;
+    if (rte_eth_dev_get_name_by_port(port_id, name) == 0)
+        port.name_ = name;
 
-    if (setup.pool == nullptr) return Error{"port " + port.name_ + ": no mempool for RX"};
+    if (setup.pool == nullptr)
+        return Error{"port " + port.name_ + ": no mempool for RX"};
     port.rx_queues_ = std::min<uint16_t>(setup.queues, port.caps_.max_rx_queues);
     port.tx_queues_ = std::min<uint16_t>(setup.queues, port.caps_.max_tx_queues);
     if (port.rx_queues_ == 0 || port.tx_queues_ == 0) {
@@ -90,18 +94,24 @@ Expected<Port> Port::configure(uint16_t port_id, const PortSetup& setup) {
         conf.rx_adv_conf.rss_conf.rss_hf =
             (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & port.caps_.rss_hash_functions;
         port.rss_enabled_ = conf.rx_adv_conf.rss_conf.rss_hf != 0;
-        if (!port.rss_enabled_) conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+        if (!port.rss_enabled_)
+            conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
     }
     if (setup.want_checksum_offload) {
-        if (port.caps_.rx_ipv4_checksum) port.rx_offloads_ |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+        if (port.caps_.rx_ipv4_checksum)
+            port.rx_offloads_ |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
         if (port.caps_.rx_l4_checksum) {
             port.rx_offloads_ |= RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
         }
-        if (port.caps_.tx_ipv4_checksum) port.tx_offloads_ |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
-        if (port.caps_.tx_udp_checksum) port.tx_offloads_ |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
-        if (port.caps_.tx_tcp_checksum) port.tx_offloads_ |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+        if (port.caps_.tx_ipv4_checksum)
+            port.tx_offloads_ |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+        if (port.caps_.tx_udp_checksum)
+            port.tx_offloads_ |= RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+        if (port.caps_.tx_tcp_checksum)
+            port.tx_offloads_ |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
     }
-    if (port.caps_.tx_multi_segment) port.tx_offloads_ |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+    if (port.caps_.tx_multi_segment)
+        port.tx_offloads_ |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
     conf.rxmode.offloads = port.rx_offloads_;
     conf.txmode.offloads = port.tx_offloads_;
 
@@ -111,8 +121,10 @@ Expected<Port> Port::configure(uint16_t port_id, const PortSetup& setup) {
 
     uint16_t rxd = setup.rx_descriptors != 0 ? setup.rx_descriptors : port.preset_->rx_descriptors;
     uint16_t txd = setup.tx_descriptors != 0 ? setup.tx_descriptors : port.preset_->tx_descriptors;
-    if (rxd == 0) rxd = 1024;
-    if (txd == 0) txd = 1024;
+    if (rxd == 0)
+        rxd = 1024;
+    if (txd == 0)
+        txd = 1024;
     rxd = clamp_descriptors(rxd, port.caps_.min_rx_descriptors, port.caps_.max_rx_descriptors);
     txd = clamp_descriptors(txd, port.caps_.min_tx_descriptors, port.caps_.max_tx_descriptors);
     if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rxd, &txd); rc != 0) {
@@ -129,7 +141,8 @@ Expected<Port> Port::configure(uint16_t port_id, const PortSetup& setup) {
     for (uint16_t q = 0; q < port.rx_queues_; ++q) {
         rte_eth_rxconf rxconf = info.default_rxconf;
         rxconf.offloads = port.rx_offloads_;
-        if (int rc = rte_eth_rx_queue_setup(port_id, q, rxd, socket, &rxconf, setup.pool); rc != 0) {
+        if (int rc = rte_eth_rx_queue_setup(port_id, q, rxd, socket, &rxconf, setup.pool);
+            rc != 0) {
             return Error{port_error(port_id, "cannot set up RX queue " + std::to_string(q), rc)};
         }
     }
@@ -175,7 +188,8 @@ LinkState Port::link() const {
 
 std::string Port::mac() const {
     rte_ether_addr addr{};
-    if (rte_eth_macaddr_get(id_, &addr) != 0) return "??:??:??:??:??:??";
+    if (rte_eth_macaddr_get(id_, &addr) != 0)
+        return "??:??:??:??:??:??";
     char buf[RTE_ETHER_ADDR_FMT_SIZE];
     rte_ether_format_addr(buf, sizeof(buf), &addr);
     return buf;
@@ -187,8 +201,8 @@ std::string Port::describe() const {
     std::snprintf(line, sizeof(line),
                   "port %u %s (%s) mac %s socket %d: %u rxq x %u, %u txq x %u, rss %s, "
                   "rx cksum %s, tx cksum %s, mtu %u, link %s %u Mbps",
-                  id_, name_.c_str(), caps_.driver.c_str(), mac().c_str(), caps_.socket,
-                  rx_queues_, rx_desc_, tx_queues_, tx_desc_, rss_enabled_ ? "on" : "off",
+                  id_, name_.c_str(), caps_.driver.c_str(), mac().c_str(), caps_.socket, rx_queues_,
+                  rx_desc_, tx_queues_, tx_desc_, rss_enabled_ ? "on" : "off",
                   (rx_offloads_ & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0 ? "offload" : "software",
                   (tx_offloads_ & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0 ? "offload" : "software",
                   caps_.mtu, l.up ? "up" : "down", l.speed_mbps);

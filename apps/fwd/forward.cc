@@ -18,11 +18,14 @@ bool parse_mode(std::string_view text, Mode& out) {
     return true;
 }
 
-std::string_view mode_name(Mode mode) { return mode == Mode::io ? "io" : "macswap"; }
+std::string_view mode_name(Mode mode) {
+    return mode == Mode::io ? "io" : "macswap";
+}
 
 std::array<uint16_t, kMaxPorts> paired_ports(const std::vector<uint16_t>& port_ids) {
     std::array<uint16_t, kMaxPorts> peer{};
-    for (std::size_t i = 0; i < kMaxPorts; ++i) peer[i] = static_cast<uint16_t>(i);
+    for (std::size_t i = 0; i < kMaxPorts; ++i)
+        peer[i] = static_cast<uint16_t>(i);
     for (std::size_t i = 0; i + 1 < port_ids.size(); i += 2) {
         peer[port_ids[i]] = port_ids[i + 1];
         peer[port_ids[i + 1]] = port_ids[i];
@@ -49,7 +52,8 @@ void ForwardStage::on_burst(Worker& worker, uint16_t port, rte_mbuf** pkts, uint
         return;
     }
     for (uint16_t i = 0; i < n; ++i) {
-        if (i + 1 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
+        if (i + 1 < n)
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
         rte_mbuf* m = pkts[i];
         if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
             worker.drop(m, DropReason::l2_too_short);

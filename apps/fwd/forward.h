@@ -23,11 +23,12 @@ std::string_view mode_name(Mode mode);
 std::array<uint16_t, kMaxPorts> paired_ports(const std::vector<uint16_t>& port_ids);
 
 class ForwardStage final : public PacketStage {
-public:
-    ForwardStage(Mode mode, const std::array<uint16_t, kMaxPorts>& peer) : mode_(mode), peer_(peer) {}
+  public:
+    ForwardStage(Mode mode, const std::array<uint16_t, kMaxPorts>& peer)
+        : mode_(mode), peer_(peer) {}
     void on_burst(Worker& worker, uint16_t port, rte_mbuf** pkts, uint16_t n) override;
 
-private:
+  private:
     Mode mode_;
     std::array<uint16_t, kMaxPorts> peer_;
 };

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
     };
     app.prepare = [&](Engine& engine) -> Status {
         std::vector<uint16_t> ids;
-        for (const auto& p : engine.ports()) ids.push_back(p.id());
+        for (const auto& p : engine.ports())
+            ids.push_back(p.id());
         peer = fwd::paired_ports(ids);
         return {};
     };

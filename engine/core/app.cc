@@ -6,6 +6,7 @@
 #include <rte_pdump.h>
 
 #include <chrono>
+#include <filesystem>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -22,11 +23,13 @@ std::atomic<std::atomic<bool>*> g_stop_flag{nullptr};
 
 void on_signal(int) {
     // Only a lock-free atomic store: async-signal-safe.
-    if (auto* flag = g_stop_flag.load()) flag->store(true);
+    if (auto* flag = g_stop_flag.load())
+        flag->store(true);
 }
 
 void say(bool quiet, const std::string& line) {
-    if (!quiet) std::printf("%s\n", line.c_str());
+    if (!quiet)
+        std::printf("%s\n", line.c_str());
 }
 
 // Prints a stats line every interval and enforces --duration; runs on a
@@ -66,16 +69,19 @@ int run_app(int argc, char** argv, App& app) {
     parser.add_flag("--capture",
                     "keep EAL's shared config so dpdk-dumpcap can attach (needs hugepages)",
                     &capture);
-    if (app.add_options) app.add_options(parser);
+    if (app.add_options)
+        app.add_options(parser);
     if (Status s = parser.parse(cl.app_args); !s) {
         std::fprintf(stderr, "%s\n", s.message().c_str());
         return 2;
     }
     if (parser.help_requested()) {
         std::printf("%s: %s\n\n%s", app.name.c_str(), app.summary.c_str(), parser.usage().c_str());
-        std::printf("\nEAL options go before '--' (see DPDK's EAL documentation); with none, the app"
-                    "\nruns on its default device(s):");
-        for (const auto& v : app.default_vdevs) std::printf(" --vdev=%s", v.c_str());
+        std::printf(
+            "\nEAL options go before '--' (see DPDK's EAL documentation); with none, the app"
+            "\nruns on its default device(s):");
+        for (const auto& v : app.default_vdevs)
+            std::printf(" --vdev=%s", v.c_str());
         std::printf("\n");
         return 0;
     }
@@ -85,7 +91,8 @@ int run_app(int argc, char** argv, App& app) {
     if (!eal_args_choose_lcores(cl.eal_args)) {
         auto cores = discover_cores();
         if (!cores) {
-            std::fprintf(stderr, "%s: %s; pass -l CORES\n", app.name.c_str(), cores.error().c_str());
+            std::fprintf(stderr, "%s: %s; pass -l CORES\n", app.name.c_str(),
+                         cores.error().c_str());
             return 1;
         }
         lcores = plan_lcores(*cores, -1, config.workers);
@@ -98,21 +105,24 @@ int run_app(int argc, char** argv, App& app) {
         std::fprintf(stderr, "%s: %s\n", app.name.c_str(), plan.error().c_str());
         return 2;
     }
-    for (const auto& n : plan->notes) say(config.quiet, app.name + ": " + n);
+    for (const auto& n : plan->notes)
+        say(config.quiet, app.name + ": " + n);
     if (Status s = init_eal(app.name, *plan); !s) {
         std::fprintf(stderr, "%s\n", s.message().c_str());
         return 1;
     }
     if (plan->multi_process) {
         if (rte_pdump_init() != 0) {
-            say(config.quiet, app.name + ": capture: rte_pdump_init failed; dpdk-dumpcap unavailable");
+            say(config.quiet,
+                app.name + ": capture: rte_pdump_init failed; dpdk-dumpcap unavailable");
         } else {
             say(config.quiet, app.name + ": capture: dpdk-dumpcap --file-prefix=" +
                                   plan->file_prefix + " -i <port> -w FILE");
         }
     } else {
-        say(config.quiet, app.name + ": capture: off (run with --capture and hugepages to use "
-                                     "dpdk-dumpcap)");
+        say(config.quiet, app.name +
+                              ": capture: off (run with --capture and hugepages to use "
+                              "dpdk-dumpcap)");
     }
 
     int exit_code = 0;
@@ -137,9 +147,11 @@ int run_app(int argc, char** argv, App& app) {
             return 1;
         }
         telemetry_attach(&eng);
-        for (const auto& line : eng.describe()) say(config.quiet, app.name + ": " + line);
+        for (const auto& line : eng.describe())
+            say(config.quiet, app.name + ": " + line);
         if (app.describe) {
-            for (const auto& line : app.describe(eng)) say(config.quiet, app.name + ": " + line);
+            for (const auto& line : app.describe(eng))
+                say(config.quiet, app.name + ": " + line);
         }
         say(config.quiet, app.name + ": telemetry: dpdk-telemetry.py -f " + plan->file_prefix +
                               "  (try /portway/stats)");
@@ -171,11 +183,13 @@ int run_app(int argc, char** argv, App& app) {
         if (!eng.pools_at_baseline()) {
             std::fprintf(stderr, "%s: mbufs not returned to their pools (a leak)\n",
                          app.name.c_str());
-            if (exit_code == 0) exit_code = 3;
+            if (exit_code == 0)
+                exit_code = 3;
         }
         std::fflush(stdout);
     }
-    if (plan->multi_process) rte_pdump_uninit();
+    if (plan->multi_process)
+        rte_pdump_uninit();
     rte_eal_cleanup();
     return exit_code;
 }

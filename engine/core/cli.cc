@@ -17,20 +17,24 @@ CommandLine split_command_line(int argc, const char* const* argv) {
         }
         cl.eal_args.emplace_back(argv[i]);
     }
-    for (; i < argc; ++i) cl.app_args.emplace_back(argv[i]);
-    if (!cl.had_separator) std::swap(cl.eal_args, cl.app_args);
+    for (; i < argc; ++i)
+        cl.app_args.emplace_back(argv[i]);
+    if (!cl.had_separator)
+        std::swap(cl.eal_args, cl.app_args);
     return cl;
 }
 
 bool parse_uint(std::string_view text, uint64_t& out) {
-    if (text.empty()) return false;
+    if (text.empty())
+        return false;
     const char* end = text.data() + text.size();
     auto [ptr, ec] = std::from_chars(text.data(), end, out, 10);
     return ec == std::errc() && ptr == end;
 }
 
 bool parse_double(std::string_view text, double& out) {
-    if (text.empty() || text.size() > 64) return false;
+    if (text.empty() || text.size() > 64)
+        return false;
     std::string copy(text);
     char* end = nullptr;
     out = std::strtod(copy.c_str(), &end);
@@ -38,15 +42,15 @@ bool parse_double(std::string_view text, double& out) {
 }
 
 void OptionParser::add_flag(std::string name, std::string help, bool* target) {
-    options_.push_back({std::move(name), "", std::move(help), Kind::flag,
-                        [target](std::string_view) {
-                            *target = true;
-                            return std::string();
-                        }});
+    options_.push_back(
+        {std::move(name), "", std::move(help), Kind::flag, [target](std::string_view) {
+             *target = true;
+             return std::string();
+         }});
 }
 
-void OptionParser::add_uint(std::string name, std::string metavar, std::string help,
-                            uint64_t min, uint64_t max, std::function<void(uint64_t)> set) {
+void OptionParser::add_uint(std::string name, std::string metavar, std::string help, uint64_t min,
+                            uint64_t max, std::function<void(uint64_t)> set) {
     options_.push_back({std::move(name), std::move(metavar), std::move(help), Kind::value,
                         [min, max, set = std::move(set)](std::string_view text) {
                             uint64_t v = 0;
@@ -61,16 +65,15 @@ void OptionParser::add_uint(std::string name, std::string metavar, std::string h
 }
 
 void OptionParser::add_seconds(std::string name, std::string help, double* target) {
-    options_.push_back({std::move(name), "SECONDS", std::move(help), Kind::value,
-                        [target](std::string_view text) {
-                            double v = 0;
-                            if (!parse_double(text, v)) {
-                                return "expected a number of seconds, got '" + std::string(text) +
-                                       "'";
-                            }
-                            *target = v;
-                            return std::string();
-                        }});
+    options_.push_back(
+        {std::move(name), "SECONDS", std::move(help), Kind::value, [target](std::string_view text) {
+             double v = 0;
+             if (!parse_double(text, v)) {
+                 return "expected a number of seconds, got '" + std::string(text) + "'";
+             }
+             *target = v;
+             return std::string();
+         }});
 }
 
 void OptionParser::add_value(std::string name, std::string metavar, std::string help,
@@ -81,7 +84,8 @@ void OptionParser::add_value(std::string name, std::string metavar, std::string 
 
 const OptionParser::Option* OptionParser::find(std::string_view name) const {
     for (const auto& o : options_) {
-        if (o.name == name) return &o;
+        if (o.name == name)
+            return &o;
     }
     return nullptr;
 }
@@ -91,14 +95,31 @@ namespace {
 // Options EAL understands; seen on the app side they are almost certainly a
 // missing `--` separator.
 bool looks_like_eal_option(std::string_view arg) {
-    static constexpr std::string_view kEal[] = {
-        "-l",        "-c",         "-n",           "-m",         "-a",       "-b",
-        "--lcores",  "--vdev",     "--no-huge",    "--in-memory", "--file-prefix",
-        "--no-pci",  "--allow",    "--block",      "--socket-mem", "--log-level",
-        "--main-lcore", "--iova-mode", "--huge-dir", "--no-shconf", "--proc-type"};
+    static constexpr std::string_view kEal[] = {"-l",
+                                                "-c",
+                                                "-n",
+                                                "-m",
+                                                "-a",
+                                                "-b",
+                                                "--lcores",
+                                                "--vdev",
+                                                "--no-huge",
+                                                "--in-memory",
+                                                "--file-prefix",
+                                                "--no-pci",
+                                                "--allow",
+                                                "--block",
+                                                "--socket-mem",
+                                                "--log-level",
+                                                "--main-lcore",
+                                                "--iova-mode",
+                                                "--huge-dir",
+                                                "--no-shconf",
+                                                "--proc-type"};
     std::string_view name = arg.substr(0, arg.find('='));
     for (auto e : kEal) {
-        if (name == e) return true;
+        if (name == e)
+            return true;
     }
     return false;
 }
@@ -154,7 +175,8 @@ std::string OptionParser::usage() const {
     std::string out = "usage: " + program_ + " [EAL options] -- [options]\n\noptions:\n";
     for (const auto& o : options_) {
         std::string left = "  " + o.name + (o.metavar.empty() ? "" : " " + o.metavar);
-        if (left.size() < 28) left.resize(28, ' ');
+        if (left.size() < 28)
+            left.resize(28, ' ');
         out += left + " " + o.help + "\n";
     }
     out += "  -h, --help                   this text\n";

@@ -7,11 +7,9 @@ namespace portway {
 void register_runtime_options(OptionParser& parser, RuntimeConfig& config) {
     parser.add_uint("--burst", "N", "packets per RX burst and TX flush (default 32)", 1, kMaxBurst,
                     [&config](uint64_t v) { config.burst = static_cast<uint16_t>(v); });
-    parser.add_uint("--rxd", "N", "descriptors per RX queue (default 1024; 0 = driver's)", 0,
-                    16384,
+    parser.add_uint("--rxd", "N", "descriptors per RX queue (default 1024; 0 = driver's)", 0, 16384,
                     [&config](uint64_t v) { config.rx_descriptors = static_cast<uint16_t>(v); });
-    parser.add_uint("--txd", "N", "descriptors per TX queue (default 1024; 0 = driver's)", 0,
-                    16384,
+    parser.add_uint("--txd", "N", "descriptors per TX queue (default 1024; 0 = driver's)", 0, 16384,
                     [&config](uint64_t v) { config.tx_descriptors = static_cast<uint16_t>(v); });
     parser.add_uint("--extra-mbufs", "N", "mbufs per pool beyond rings and bursts (default 8192)",
                     0, 4u << 20,
@@ -23,11 +21,13 @@ void register_runtime_options(OptionParser& parser, RuntimeConfig& config) {
                     UINT16_MAX - RTE_PKTMBUF_HEADROOM,
                     [&config](uint64_t v) { config.mbuf_data_room = static_cast<uint16_t>(v); });
     parser.add_uint("--workers", "N", "worker lcores from the hwloc plan (default: all)", 1,
-                    RTE_MAX_LCORE, [&config](uint64_t v) { config.workers = static_cast<unsigned>(v); });
+                    RTE_MAX_LCORE,
+                    [&config](uint64_t v) { config.workers = static_cast<unsigned>(v); });
     parser.add_flag("--idle-backoff", "sleep progressively when a core sees no packets",
                     &config.idle_backoff);
-    parser.add_uint("--idle-backoff-max", "USEC", "longest idle sleep (default 100)", 1, 100000,
-                    [&config](uint64_t v) { config.idle_backoff_max_us = static_cast<uint32_t>(v); });
+    parser.add_uint(
+        "--idle-backoff-max", "USEC", "longest idle sleep (default 100)", 1, 100000,
+        [&config](uint64_t v) { config.idle_backoff_max_us = static_cast<uint32_t>(v); });
     parser.add_seconds("--stats-interval", "print stats every SECONDS (default 1; 0 = never)",
                        &config.stats_interval_s);
     parser.add_seconds("--duration", "stop after SECONDS (default: until Ctrl-C)",

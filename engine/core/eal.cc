@@ -14,12 +14,16 @@ namespace portway {
 namespace {
 
 // The option's name when `arg` is `--name=value`, else `arg`.
-std::string_view option_name(std::string_view arg) { return arg.substr(0, arg.find('=')); }
+std::string_view option_name(std::string_view arg) {
+    return arg.substr(0, arg.find('='));
+}
 
-bool has_option(const std::vector<std::string>& args, std::initializer_list<std::string_view> names) {
+bool has_option(const std::vector<std::string>& args,
+                std::initializer_list<std::string_view> names) {
     for (const auto& a : args) {
         for (auto n : names) {
-            if (option_name(a) == n) return true;
+            if (option_name(a) == n)
+                return true;
             // Short options may be glued to their value: -l1, -afoo.
             if (n.size() == 2 && n[0] == '-' && n[1] != '-' && a.size() > 2 && a[0] == '-' &&
                 a[1] == n[1]) {
@@ -31,7 +35,8 @@ bool has_option(const std::vector<std::string>& args, std::initializer_list<std:
 }
 
 // Values of an option given as `--opt value` or `--opt=value`.
-std::vector<std::string> option_values(const std::vector<std::string>& args, std::string_view name) {
+std::vector<std::string> option_values(const std::vector<std::string>& args,
+                                       std::string_view name) {
     std::vector<std::string> out;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string_view a = args[i];
@@ -47,7 +52,8 @@ std::vector<std::string> option_values(const std::vector<std::string>& args, std
 uint64_t read_number(const char* path) {
     std::ifstream in(path);
     uint64_t v = 0;
-    if (in) in >> v;
+    if (in)
+        in >> v;
     return v;
 }
 
@@ -55,11 +61,13 @@ uint64_t read_number(const char* path) {
 
 HostFacts read_host_facts() {
     HostFacts facts;
-    facts.free_hugepages_2m = read_number("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
+    facts.free_hugepages_2m =
+        read_number("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages");
     std::ifstream mounts("/proc/mounts");
     std::string line;
     while (std::getline(mounts, line)) {
-        if (line.find(" hugetlbfs ") != std::string::npos) facts.hugetlbfs_mounted = true;
+        if (line.find(" hugetlbfs ") != std::string::npos)
+            facts.hugetlbfs_mounted = true;
     }
     facts.pid = static_cast<int>(getpid());
     return facts;
@@ -75,7 +83,8 @@ Expected<EalPlan> plan_eal(const std::vector<std::string>& user_args, const EalD
     plan.args = user_args;
 
     for (const auto& a : user_args) {
-        if (a == "--") return Error{"EAL arguments contain a second '--'"};
+        if (a == "--")
+            return Error{"EAL arguments contain a second '--'"};
     }
 
     // Memory: respect the user's choice, else hugepages when enough are free.
@@ -84,8 +93,9 @@ Expected<EalPlan> plan_eal(const std::vector<std::string>& user_args, const EalD
     const bool user_prefix = has_option(user_args, {"--file-prefix"});
     const bool user_memory = has_option(user_args, {"-m", "--socket-mem"});
     if (user_no_huge && user_in_memory) {
-        return Error{"--no-huge and --in-memory cannot be combined in DPDK 22.11 "
-                     "(--no-huge implies legacy memory); drop --in-memory"};
+        return Error{
+            "--no-huge and --in-memory cannot be combined in DPDK 22.11 "
+            "(--no-huge implies legacy memory); drop --in-memory"};
     }
 
     const uint64_t free_mb = host.free_hugepages_2m * 2;
@@ -95,8 +105,8 @@ Expected<EalPlan> plan_eal(const std::vector<std::string>& user_args, const EalD
             use_huge = false;
             plan.notes.push_back(
                 "memory: " + std::to_string(free_mb) + " MiB of free 2 MiB hugepages" +
-                (host.hugetlbfs_mounted ? "" : " (hugetlbfs not mounted)") +
-                ", fewer than the " + std::to_string(defaults.hugepages_needed_mb) +
+                (host.hugetlbfs_mounted ? "" : " (hugetlbfs not mounted)") + ", fewer than the " +
+                std::to_string(defaults.hugepages_needed_mb) +
                 " MiB wanted: running with --no-huge (reserve some with scripts/hugepages)");
         }
     }
@@ -108,12 +118,14 @@ Expected<EalPlan> plan_eal(const std::vector<std::string>& user_args, const EalD
         }
     } else {
         plan.memory = MemoryMode::no_huge;
-        if (!user_no_huge) plan.args.emplace_back("--no-huge");
+        if (!user_no_huge)
+            plan.args.emplace_back("--no-huge");
         if (!user_memory) {
             plan.args.push_back("-m");
             plan.args.push_back(std::to_string(defaults.no_huge_memory_mb));
         }
-        if (user_no_huge) plan.notes.push_back("memory: --no-huge (as asked)");
+        if (user_no_huge)
+            plan.notes.push_back("memory: --no-huge (as asked)");
     }
 
     // Shared config: --in-memory keeps nothing on disk but allows no secondary
@@ -133,6 +145,7 @@ Expected<EalPlan> plan_eal(const std::vector<std::string>& user_args, const EalD
         plan.file_prefix = values.empty() ? "" : values.back();
     } else {
         plan.file_prefix = "portway-" + std::to_string(host.pid);
+        plan.file_prefix_is_ours = true;
         plan.args.push_back("--file-prefix=" + plan.file_prefix);
     }
 
@@ -145,12 +158,15 @@ Expected<EalPlan> plan_eal(const std::vector<std::string>& user_args, const EalD
             vdevs.push_back(v);
         }
     }
-    if (!names_pci && !has_option(user_args, {"--no-pci"})) plan.args.emplace_back("--no-pci");
-    for (const auto& v : vdevs) plan.device_names.push_back(v.substr(0, v.find(',')));
+    if (!names_pci && !has_option(user_args, {"--no-pci"}))
+        plan.args.emplace_back("--no-pci");
+    for (const auto& v : vdevs)
+        plan.device_names.push_back(v.substr(0, v.find(',')));
 
     // Cores.
     if (!eal_args_choose_lcores(user_args)) {
-        if (!lcores || lcores->cpus.empty()) return Error{"no lcore plan and no -l/--lcores given"};
+        if (!lcores || lcores->cpus.empty())
+            return Error{"no lcore plan and no -l/--lcores given"};
         plan.args.push_back("-l");
         plan.args.push_back(format_cpu_list(lcores->cpus));
         plan.notes.push_back("lcores: " + lcores->summary);
@@ -167,11 +183,13 @@ Status init_eal(const std::string& program, const EalPlan& plan) {
     storage.insert(storage.end(), plan.args.begin(), plan.args.end());
     std::vector<char*> argv;
     argv.reserve(storage.size() + 1);
-    for (auto& s : storage) argv.push_back(s.data());
+    for (auto& s : storage)
+        argv.push_back(s.data());
     argv.push_back(nullptr);
 
     std::string joined;
-    for (const auto& a : plan.args) joined += " " + a;
+    for (const auto& a : plan.args)
+        joined += " " + a;
 
     const int ret = rte_eal_init(static_cast<int>(storage.size()), argv.data());
     if (ret < 0) {
@@ -179,12 +197,14 @@ Status init_eal(const std::string& program, const EalPlan& plan) {
         std::string why;
         switch (err) {
             case EACCES:
-                why = "permission denied: DPDK needs root (or CAP_SYS_ADMIN, CAP_NET_ADMIN and "
-                      "CAP_IPC_LOCK) for hugepages and tap devices";
+                why =
+                    "permission denied: DPDK needs root (or CAP_SYS_ADMIN, CAP_NET_ADMIN and "
+                    "CAP_IPC_LOCK) for hugepages and tap devices";
                 break;
             case ENOMEM:
-                why = "not enough memory: reserve more hugepages (scripts/hugepages) or run with "
-                      "--no-huge -m MB";
+                why =
+                    "not enough memory: reserve more hugepages (scripts/hugepages) or run with "
+                    "--no-huge -m MB";
                 break;
             case EINVAL:
                 why = "EAL rejected its arguments (its message is above)";
@@ -200,8 +220,8 @@ Status init_eal(const std::string& program, const EalPlan& plan) {
                 why = std::string("error ") + std::to_string(err) + " (" + rte_strerror(err) + ")";
                 break;
         }
-        return Status::error(program + ": cannot initialise EAL: " + why + "\n  EAL arguments:" +
-                             joined);
+        return Status::error(program + ": cannot initialise EAL: " + why +
+                             "\n  EAL arguments:" + joined);
     }
     for (const auto& name : plan.device_names) {
         uint16_t port_id = 0;
@@ -219,7 +239,8 @@ Status init_eal(const std::string& program, const EalPlan& plan) {
         }
     }
     if (rte_eth_dev_count_avail() == 0) {
-        return Status::error(program + ": no ethdev port after EAL init; name one with --vdev or -a");
+        return Status::error(program +
+                             ": no ethdev port after EAL init; name one with --vdev or -a");
     }
     return {};
 }

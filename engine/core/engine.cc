@@ -22,7 +22,8 @@ unsigned next_pool_serial() {
 // rte_mempool works best with 2^n - 1 elements (its ring holds 2^n slots).
 unsigned round_pool_size(uint64_t n) {
     uint64_t size = 1024;
-    while (size - 1 < n) size <<= 1;
+    while (size - 1 < n)
+        size <<= 1;
     return static_cast<unsigned>(size - 1);
 }
 
@@ -41,15 +42,18 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
             port_ids.push_back(static_cast<uint16_t>(pid));
         }
     }
-    if (port_ids.empty()) return Error{"no ports to run on"};
-    if (port_ids.size() > kMaxPorts) return Error{"too many ports"};
+    if (port_ids.empty())
+        return Error{"no ports to run on"};
+    if (port_ids.size() > kMaxPorts)
+        return Error{"too many ports"};
     if (lcores.empty()) {
         for (unsigned lc = rte_get_next_lcore(UINT32_MAX, 0, 0); lc < RTE_MAX_LCORE;
              lc = rte_get_next_lcore(lc, 0, 0)) {
             lcores.push_back(lc);
         }
     }
-    if (lcores.empty()) return Error{"no lcores to run on"};
+    if (lcores.empty())
+        return Error{"no lcores to run on"};
     const auto nb_workers = static_cast<uint16_t>(lcores.size());
 
     // Size one pool per socket from the worst case the configuration allows:
@@ -60,12 +64,13 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
     std::vector<PortCapabilities> caps;
     for (uint16_t pid : port_ids) {
         auto c = Port::query(pid);
-        if (!c) return Error{c.error()};
+        if (!c)
+            return Error{c.error()};
         const PortPreset& preset = preset_for_driver(c->driver);
-        const uint64_t rxd = config.rx_descriptors != 0 ? config.rx_descriptors
+        const uint64_t rxd = config.rx_descriptors != 0   ? config.rx_descriptors
                              : preset.rx_descriptors != 0 ? preset.rx_descriptors
                                                           : 1024;
-        const uint64_t txd = config.tx_descriptors != 0 ? config.tx_descriptors
+        const uint64_t txd = config.tx_descriptors != 0   ? config.tx_descriptors
                              : preset.tx_descriptors != 0 ? preset.tx_descriptors
                                                           : 1024;
         const uint64_t rxq = std::min<uint64_t>(nb_workers, c->max_rx_queues);
@@ -90,8 +95,9 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
             name, size, cache, 0,
             static_cast<uint16_t>(config.mbuf_data_room + RTE_PKTMBUF_HEADROOM), socket);
         if (mp == nullptr) {
-            return Error{"cannot create mbuf pool of " + std::to_string(size) + " mbufs on socket " +
-                         std::to_string(socket) + ": " + rte_strerror(rte_errno) +
+            return Error{"cannot create mbuf pool of " + std::to_string(size) +
+                         " mbufs on socket " + std::to_string(socket) + ": " +
+                         rte_strerror(rte_errno) +
                          " (more memory: hugepages or -m MB with --no-huge; fewer: --extra-mbufs, "
                          "--rxd, --txd)"};
         }
@@ -105,10 +111,12 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
         setup.tx_descriptors = config.tx_descriptors;
         setup.promiscuous = config.promiscuous;
         for (const auto& p : engine->pools_) {
-            if (p.socket == caps[i].socket) setup.pool = p.mp;
+            if (p.socket == caps[i].socket)
+                setup.pool = p.mp;
         }
         auto port = Port::configure(port_ids[i], setup);
-        if (!port) return Error{port.error()};
+        if (!port)
+            return Error{port.error()};
         if (port->tx_queues() < nb_workers) {
             // Every worker must be able to transmit on every port without a
             // lock; sharing a TX queue would need one.
@@ -127,11 +135,14 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
         const unsigned lcore = lcores[w];
         const auto socket = static_cast<int>(rte_lcore_to_socket_id(lcore));
         void* mem = rte_zmalloc_socket("portway_worker", sizeof(Worker), 64, socket);
-        if (mem == nullptr) mem = rte_zmalloc("portway_worker", sizeof(Worker), 64);
-        if (mem == nullptr) return Error{"cannot allocate worker state"};
+        if (mem == nullptr)
+            mem = rte_zmalloc("portway_worker", sizeof(Worker), 64);
+        if (mem == nullptr)
+            return Error{"cannot allocate worker state"};
         auto* worker = new (mem) Worker(w, lcore, loop);
         for (const auto& port : engine->ports_) {
-            if (w < port.rx_queues()) worker->add_rx_queue(port.id(), w);
+            if (w < port.rx_queues())
+                worker->add_rx_queue(port.id(), w);
             worker->set_tx_queue(port.id(), w);
         }
         engine->workers_.push_back(worker);
@@ -145,21 +156,25 @@ Engine::~Engine() {
         wait_workers();
     }
     stop_ports();
-    for (auto& port : ports_) (void)rte_eth_dev_close(port.id());
+    for (auto& port : ports_)
+        (void)rte_eth_dev_close(port.id());
     stages_.clear();
     for (auto* w : workers_) {
         w->~Worker();
         rte_free(w);
     }
-    for (auto& p : pools_) rte_mempool_free(p.mp);
+    for (auto& p : pools_)
+        rte_mempool_free(p.mp);
 }
 
 Status Engine::start() {
     for (auto& port : ports_) {
-        if (Status s = port.start(); !s) return s;
+        if (Status s = port.start(); !s)
+            return s;
     }
     started_ = true;
-    for (auto& p : pools_) p.baseline = rte_mempool_in_use_count(p.mp);
+    for (auto& p : pools_)
+        p.baseline = rte_mempool_in_use_count(p.mp);
     return {};
 }
 
@@ -172,21 +187,25 @@ int Engine::lcore_entry(void* arg) {
 }
 
 Status Engine::launch(const StageFactory& make_stage) {
-    if (!started_) return Status::error("launch() before start()");
+    if (!started_)
+        return Status::error("launch() before start()");
     stages_.clear();
     for (auto* w : workers_) {
         stages_.push_back(make_stage(*w));
-        if (!stages_.back()) return Status::error("stage factory returned nothing");
+        if (!stages_.back())
+            return Status::error("stage factory returned nothing");
     }
     auto& args = launch_args_;
     args.clear();
     args.reserve(workers_.size());
-    for (std::size_t i = 0; i < workers_.size(); ++i) args.emplace_back(this, i);
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+        args.emplace_back(this, i);
     stop_.store(false);
     const unsigned main = rte_get_main_lcore();
     for (std::size_t i = 0; i < workers_.size(); ++i) {
         const unsigned lc = workers_[i]->lcore();
-        if (lc == main) continue;
+        if (lc == main)
+            continue;
         if (int rc = rte_eal_remote_launch(&Engine::lcore_entry, &args[i], lc); rc != 0) {
             request_stop();
             wait_workers();
@@ -209,16 +228,19 @@ void Engine::run_main_worker() {
 }
 
 void Engine::wait_workers() {
-    if (!launched_) return;
+    if (!launched_)
+        return;
     const unsigned main = rte_get_main_lcore();
     for (auto* w : workers_) {
-        if (w->lcore() != main) (void)rte_eal_wait_lcore(w->lcore());
+        if (w->lcore() != main)
+            (void)rte_eal_wait_lcore(w->lcore());
     }
     launched_ = false;
 }
 
 void Engine::stop_ports() {
-    for (auto& port : ports_) port.stop();
+    for (auto& port : ports_)
+        port.stop();
     started_ = false;
 }
 
@@ -231,17 +253,18 @@ std::vector<PoolSnapshot> Engine::pools() const {
 }
 
 bool Engine::pools_at_baseline() const {
-    return std::all_of(pools_.begin(), pools_.end(), [](const Pool& p) {
-        return rte_mempool_in_use_count(p.mp) == p.baseline;
-    });
+    return std::all_of(pools_.begin(), pools_.end(),
+                       [](const Pool& p) { return rte_mempool_in_use_count(p.mp) == p.baseline; });
 }
 
 StatsSnapshot Engine::snapshot() const {
     StatsSnapshot s;
     s.tsc = rte_rdtsc();
     uint16_t max_port = 0;
-    for (const auto& p : ports_) max_port = std::max<uint16_t>(max_port, static_cast<uint16_t>(p.id() + 1));
-    for (const auto* w : workers_) s.workers.push_back(snapshot_of(w->lcore(), w->counters(), max_port));
+    for (const auto& p : ports_)
+        max_port = std::max<uint16_t>(max_port, static_cast<uint16_t>(p.id() + 1));
+    for (const auto* w : workers_)
+        s.workers.push_back(snapshot_of(w->lcore(), w->counters(), max_port));
     for (const auto& p : ports_) {
         rte_eth_stats es{};
         DeviceSnapshot d;
@@ -264,7 +287,8 @@ StatsSnapshot Engine::snapshot() const {
 
 std::vector<std::string> Engine::describe() const {
     std::vector<std::string> lines;
-    for (const auto& p : ports_) lines.push_back(p.describe());
+    for (const auto& p : ports_)
+        lines.push_back(p.describe());
     for (const auto& p : pools_) {
         lines.push_back("pool " + std::string(p.mp->name) + " on socket " +
                         std::to_string(p.socket) + ": " + std::to_string(p.mp->size) +
@@ -279,7 +303,8 @@ std::vector<std::string> Engine::describe() const {
             line += " port " + std::to_string(w->rx_queue(i).port) + "/rxq " +
                     std::to_string(w->rx_queue(i).queue);
         }
-        if (w->rx_queue_count() == 0) line += " nothing (fewer RX queues than workers)";
+        if (w->rx_queue_count() == 0)
+            line += " nothing (fewer RX queues than workers)";
         lines.push_back(line);
     }
     return lines;

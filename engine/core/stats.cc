@@ -7,7 +7,8 @@ namespace portway {
 uint64_t StatsSnapshot::total_rx() const {
     uint64_t n = 0;
     for (const auto& w : workers) {
-        for (const auto& q : w.ports) n += q.rx_packets;
+        for (const auto& q : w.ports)
+            n += q.rx_packets;
     }
     return n;
 }
@@ -15,7 +16,8 @@ uint64_t StatsSnapshot::total_rx() const {
 uint64_t StatsSnapshot::total_tx() const {
     uint64_t n = 0;
     for (const auto& w : workers) {
-        for (const auto& q : w.ports) n += q.tx_packets;
+        for (const auto& q : w.ports)
+            n += q.tx_packets;
     }
     return n;
 }
@@ -23,14 +25,16 @@ uint64_t StatsSnapshot::total_tx() const {
 uint64_t StatsSnapshot::total_drops() const {
     uint64_t n = 0;
     for (const auto& w : workers) {
-        for (auto d : w.drops) n += d;
+        for (auto d : w.drops)
+            n += d;
     }
     return n;
 }
 
 uint64_t StatsSnapshot::drops(DropReason reason) const {
     uint64_t n = 0;
-    for (const auto& w : workers) n += w.drops[static_cast<std::size_t>(reason)];
+    for (const auto& w : workers)
+        n += w.drops[static_cast<std::size_t>(reason)];
     return n;
 }
 
@@ -41,7 +45,8 @@ WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_
     s.empty_polls = c.empty_polls.read();
     s.busy_cycles = c.busy_cycles.read();
     s.packets = c.packets.read();
-    for (std::size_t i = 0; i < kDropReasonCount; ++i) s.drops[i] = c.drops[i].read();
+    for (std::size_t i = 0; i < kDropReasonCount; ++i)
+        s.drops[i] = c.drops[i].read();
     for (uint16_t p = 0; p < nb_ports && p < kMaxPorts; ++p) {
         const auto& q = c.ports[p];
         s.ports[p] = {q.rx_packets.read(), q.tx_packets.read(), q.tx_refused.read()};
@@ -65,8 +70,8 @@ std::string rate(double per_second) {
 
 }  // namespace
 
-std::string format_stats_line(const StatsSnapshot& prev, const StatsSnapshot& now,
-                              uint64_t tsc_hz, double elapsed_s) {
+std::string format_stats_line(const StatsSnapshot& prev, const StatsSnapshot& now, uint64_t tsc_hz,
+                              double elapsed_s) {
     const double dt = tsc_hz != 0 && now.tsc > prev.tsc
                           ? static_cast<double>(now.tsc - prev.tsc) / static_cast<double>(tsc_hz)
                           : 1.0;
@@ -85,9 +90,10 @@ std::string format_stats_line(const StatsSnapshot& prev, const StatsSnapshot& no
         const double cpp = pkts != 0 ? static_cast<double>(b.busy_cycles - a.busy_cycles) /
                                            static_cast<double>(pkts)
                                      : 0.0;
-        const double idle = polls != 0 ? 100.0 * static_cast<double>(b.empty_polls - a.empty_polls) /
-                                             static_cast<double>(polls)
-                                       : 100.0;
+        const double idle = polls != 0
+                                ? 100.0 * static_cast<double>(b.empty_polls - a.empty_polls) /
+                                      static_cast<double>(polls)
+                                : 100.0;
         char part[128];
         std::snprintf(part, sizeof(part), " | lcore %u %s pps %.0f cyc/pkt idle %.0f%%", b.lcore,
                       rate(per_s(a.packets, b.packets)).c_str(), cpp, idle);
@@ -113,9 +119,9 @@ std::string format_stats_summary(const StatsSnapshot& s, uint64_t tsc_hz, double
                   static_cast<unsigned long long>(s.total_drops()));
     out += buf;
     for (const auto& w : s.workers) {
-        const double cpp = w.packets != 0 ? static_cast<double>(w.busy_cycles) /
-                                                static_cast<double>(w.packets)
-                                          : 0.0;
+        const double cpp = w.packets != 0
+                               ? static_cast<double>(w.busy_cycles) / static_cast<double>(w.packets)
+                               : 0.0;
         std::snprintf(buf, sizeof(buf),
                       "  lcore %u: packets %llu polls %llu empty %llu cycles/packet %.1f\n",
                       w.lcore, static_cast<unsigned long long>(w.packets),
@@ -125,22 +131,22 @@ std::string format_stats_summary(const StatsSnapshot& s, uint64_t tsc_hz, double
     }
     for (std::size_t r = 0; r < kDropReasonCount; ++r) {
         const uint64_t n = s.drops(static_cast<DropReason>(r));
-        if (n == 0) continue;
+        if (n == 0)
+            continue;
         std::snprintf(buf, sizeof(buf), "  drop %-24s %llu\n",
                       std::string(drop_reason_name(static_cast<DropReason>(r))).c_str(),
                       static_cast<unsigned long long>(n));
         out += buf;
     }
     for (const auto& d : s.devices) {
-        std::snprintf(buf, sizeof(buf),
-                      "  port %u device: ipackets %llu opackets %llu imissed %llu ierrors %llu "
-                      "oerrors %llu rx_nombuf %llu\n",
-                      d.port, static_cast<unsigned long long>(d.ipackets),
-                      static_cast<unsigned long long>(d.opackets),
-                      static_cast<unsigned long long>(d.imissed),
-                      static_cast<unsigned long long>(d.ierrors),
-                      static_cast<unsigned long long>(d.oerrors),
-                      static_cast<unsigned long long>(d.rx_nombuf));
+        std::snprintf(
+            buf, sizeof(buf),
+            "  port %u device: ipackets %llu opackets %llu imissed %llu ierrors %llu "
+            "oerrors %llu rx_nombuf %llu\n",
+            d.port, static_cast<unsigned long long>(d.ipackets),
+            static_cast<unsigned long long>(d.opackets), static_cast<unsigned long long>(d.imissed),
+            static_cast<unsigned long long>(d.ierrors), static_cast<unsigned long long>(d.oerrors),
+            static_cast<unsigned long long>(d.rx_nombuf));
         out += buf;
     }
     for (const auto& p : s.pools) {

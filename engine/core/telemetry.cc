@@ -19,7 +19,8 @@ Engine* g_engine = nullptr;
 int stats_cmd(const char*, const char*, rte_tel_data* d) {
     std::lock_guard lock(g_mutex);
     rte_tel_data_start_dict(d);
-    if (g_engine == nullptr) return 0;
+    if (g_engine == nullptr)
+        return 0;
     const StatsSnapshot s = g_engine->snapshot();
     rte_tel_data_add_dict_u64(d, "rx_packets", s.total_rx());
     rte_tel_data_add_dict_u64(d, "tx_packets", s.total_tx());
@@ -34,19 +35,23 @@ int stats_cmd(const char*, const char*, rte_tel_data* d) {
 int lcores_cmd(const char*, const char*, rte_tel_data* d) {
     std::lock_guard lock(g_mutex);
     rte_tel_data_start_dict(d);
-    if (g_engine == nullptr) return 0;
+    if (g_engine == nullptr)
+        return 0;
     const StatsSnapshot s = g_engine->snapshot();
     for (const auto& w : s.workers) {
         rte_tel_data* c = rte_tel_data_alloc();
-        if (c == nullptr) return -1;
+        if (c == nullptr)
+            return -1;
         rte_tel_data_start_dict(c);
         rte_tel_data_add_dict_u64(c, "packets", w.packets);
         rte_tel_data_add_dict_u64(c, "polls", w.polls);
         rte_tel_data_add_dict_u64(c, "empty_polls", w.empty_polls);
         rte_tel_data_add_dict_u64(c, "busy_cycles", w.busy_cycles);
-        rte_tel_data_add_dict_u64(c, "cycles_per_packet", w.packets ? w.busy_cycles / w.packets : 0);
+        rte_tel_data_add_dict_u64(c, "cycles_per_packet",
+                                  w.packets ? w.busy_cycles / w.packets : 0);
         uint64_t drops = 0;
-        for (auto n : w.drops) drops += n;
+        for (auto n : w.drops)
+            drops += n;
         rte_tel_data_add_dict_u64(c, "drops", drops);
         const std::string key = "lcore" + std::to_string(w.lcore);
         rte_tel_data_add_dict_container(d, key.c_str(), c, 0);
@@ -57,11 +62,13 @@ int lcores_cmd(const char*, const char*, rte_tel_data* d) {
 int ports_cmd(const char*, const char*, rte_tel_data* d) {
     std::lock_guard lock(g_mutex);
     rte_tel_data_start_dict(d);
-    if (g_engine == nullptr) return 0;
+    if (g_engine == nullptr)
+        return 0;
     const StatsSnapshot s = g_engine->snapshot();
     for (const auto& port : g_engine->ports()) {
         rte_tel_data* c = rte_tel_data_alloc();
-        if (c == nullptr) return -1;
+        if (c == nullptr)
+            return -1;
         rte_tel_data_start_dict(c);
         uint64_t rx = 0, tx = 0, refused = 0;
         for (const auto& w : s.workers) {
@@ -77,7 +84,8 @@ int ports_cmd(const char*, const char*, rte_tel_data* d) {
         rte_tel_data_add_dict_u64(c, "tx_packets", tx);
         rte_tel_data_add_dict_u64(c, "tx_refused", refused);
         for (const auto& dev : s.devices) {
-            if (dev.port != port.id()) continue;
+            if (dev.port != port.id())
+                continue;
             rte_tel_data_add_dict_u64(c, "dev_imissed", dev.imissed);
             rte_tel_data_add_dict_u64(c, "dev_rx_nombuf", dev.rx_nombuf);
             rte_tel_data_add_dict_u64(c, "dev_ierrors", dev.ierrors);
@@ -93,10 +101,12 @@ int ports_cmd(const char*, const char*, rte_tel_data* d) {
 int pools_cmd(const char*, const char*, rte_tel_data* d) {
     std::lock_guard lock(g_mutex);
     rte_tel_data_start_dict(d);
-    if (g_engine == nullptr) return 0;
+    if (g_engine == nullptr)
+        return 0;
     for (const auto& p : g_engine->pools()) {
         rte_tel_data* c = rte_tel_data_alloc();
-        if (c == nullptr) return -1;
+        if (c == nullptr)
+            return -1;
         rte_tel_data_start_dict(c);
         rte_tel_data_add_dict_u64(c, "size", p.size);
         rte_tel_data_add_dict_u64(c, "in_use", p.in_use);
@@ -112,7 +122,8 @@ void telemetry_attach(Engine* engine) {
     static bool registered = false;
     std::lock_guard lock(g_mutex);
     g_engine = engine;
-    if (registered) return;
+    if (registered)
+        return;
     registered = true;
     rte_telemetry_register_cmd("/portway/stats", stats_cmd,
                                "Totals and drops by reason. No parameters");

@@ -8,8 +8,8 @@
 
 namespace portway {
 
-void TxBuffer::init(uint16_t port, uint16_t queue, uint16_t flush_at,
-                    QueueCounters* queue_counters, WorkerCounters* worker_counters) {
+void TxBuffer::init(uint16_t port, uint16_t queue, uint16_t flush_at, QueueCounters* queue_counters,
+                    WorkerCounters* worker_counters) {
     port_ = port;
     queue_ = queue;
     flush_at_ = flush_at;
@@ -19,14 +19,17 @@ void TxBuffer::init(uint16_t port, uint16_t queue, uint16_t flush_at,
 }
 
 void TxBuffer::push_burst(rte_mbuf* const* pkts, uint16_t n) {
-    if (count_ + n > 2 * kMaxBurst) flush();
+    if (count_ + n > 2 * kMaxBurst)
+        flush();
     std::memcpy(&pkts_[count_], pkts, n * sizeof(rte_mbuf*));
     count_ = static_cast<uint16_t>(count_ + n);
-    if (count_ >= flush_at_) flush();
+    if (count_ >= flush_at_)
+        flush();
 }
 
 void TxBuffer::flush() {
-    if (count_ == 0) return;
+    if (count_ == 0)
+        return;
     const uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts_, count_);
     queue_counters_->tx_packets.add(sent);
     if (unlikely(sent < count_)) {
@@ -42,12 +45,15 @@ Worker::Worker(unsigned index, unsigned lcore, const LoopOptions& options)
     : index_(index), lcore_(lcore), options_(options) {}
 
 void Worker::add_rx_queue(uint16_t port, uint16_t queue) {
-    if (nb_rx_ < kMaxPorts) rx_[nb_rx_++] = {port, queue};
+    if (nb_rx_ < kMaxPorts)
+        rx_[nb_rx_++] = {port, queue};
 }
 
 void Worker::set_tx_queue(uint16_t port, uint16_t queue) {
-    if (port >= kMaxPorts) return;
-    if (!tx_[port].enabled()) tx_ports_[nb_tx_ports_++] = port;
+    if (port >= kMaxPorts)
+        return;
+    if (!tx_[port].enabled())
+        tx_ports_[nb_tx_ports_++] = port;
     tx_[port].init(port, queue, options_.burst, &counters_.ports[port], &counters_);
 }
 
@@ -65,7 +71,8 @@ void Worker::drop_burst(rte_mbuf* const* pkts, uint16_t n, DropReason reason) {
 }
 
 void Worker::flush() {
-    for (uint16_t i = 0; i < nb_tx_ports_; ++i) tx_[tx_ports_[i]].flush();
+    for (uint16_t i = 0; i < nb_tx_ports_; ++i)
+        tx_[tx_ports_[i]].flush();
 }
 
 void Worker::idle_wait() {
@@ -77,7 +84,8 @@ void Worker::idle_wait() {
         return;
     }
     uint32_t us = 1u << std::min<uint32_t>((idle_streak_ - 256) / 64, 16);
-    if (us > options_.idle_backoff_max_us) us = options_.idle_backoff_max_us;
+    if (us > options_.idle_backoff_max_us)
+        us = options_.idle_backoff_max_us;
     usleep(us);
 }
 
@@ -91,7 +99,8 @@ void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
         for (uint16_t i = 0; i < nb_rx_; ++i) {
             const RxQueueRef q = rx_[i];
             const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, burst);
-            if (n == 0) continue;
+            if (n == 0)
+                continue;
             counters_.ports[q.port].rx_packets.add(n);
             moved += n;
             stage.on_burst(*this, q.port, pkts, n);
@@ -105,7 +114,8 @@ void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
             idle_streak_ = 0;
         } else {
             counters_.empty_polls.inc();
-            if (options_.idle_backoff) idle_wait();
+            if (options_.idle_backoff)
+                idle_wait();
         }
     }
     flush();

@@ -29,7 +29,7 @@ struct CommandLine {
 CommandLine split_command_line(int argc, const char* const* argv);
 
 class OptionParser {
-public:
+  public:
     explicit OptionParser(std::string program) : program_(std::move(program)) {}
 
     // A flag without a value: `--quiet`.
@@ -48,7 +48,7 @@ public:
     bool help_requested() const { return help_requested_; }
     std::string usage() const;
 
-private:
+  private:
     enum class Kind { flag, value };
     struct Option {
         std::string name;

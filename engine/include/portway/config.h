@@ -13,7 +13,7 @@ namespace portway {
 inline constexpr uint16_t kMaxBurst = 256;
 
 struct RuntimeConfig {
-    uint16_t burst = 32;            // packets per rte_eth_rx_burst / tx flush
+    uint16_t burst = 32;             // packets per rte_eth_rx_burst / tx flush
     uint16_t rx_descriptors = 1024;  // per RX queue; 0 = the driver's preference
     uint16_t tx_descriptors = 1024;  // per TX queue; 0 = the driver's preference
     uint32_t extra_mbufs = 8192;     // per pool, beyond rings and in-flight bursts

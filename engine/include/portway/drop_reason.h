@@ -10,12 +10,12 @@
 
 namespace portway {
 
-#define PORTWAY_DROP_REASONS(X)                                                        \
-    /* core / drivers */                                                               \
-    X(tx_refused, "the NIC's TX queue refused the packet (queue full)")                \
-    X(no_handler, "no stage of the pipeline consumed the packet")                      \
-    X(l2_too_short, "frame shorter than an Ethernet header")                           \
-    X(steer_ring_full, "the owning core's steering ring was full")                     \
+#define PORTWAY_DROP_REASONS(X)                                         \
+    /* core / drivers */                                                \
+    X(tx_refused, "the NIC's TX queue refused the packet (queue full)") \
+    X(no_handler, "no stage of the pipeline consumed the packet")       \
+    X(l2_too_short, "frame shorter than an Ethernet header")            \
+    X(steer_ring_full, "the owning core's steering ring was full")      \
     X(impair_loss, "dropped on purpose by the impairment stage")
 
 enum class DropReason : uint16_t {

@@ -24,7 +24,7 @@ struct rte_mempool;
 namespace portway {
 
 class Engine {
-public:
+  public:
     using StageFactory = std::function<std::unique_ptr<PacketStage>(Worker&)>;
 
     // `port_ids` empty = every available ethdev; `lcores` empty = every EAL
@@ -57,7 +57,7 @@ public:
     // Lines describing ports, pools and workers, for the start-up plan.
     std::vector<std::string> describe() const;
 
-private:
+  private:
     Engine() = default;
     static int lcore_entry(void* arg);
 

@@ -73,7 +73,7 @@ struct LinkState {
 
 // How the runtime wants a port set up.
 struct PortSetup {
-    uint16_t queues = 1;        // wanted RX and TX queues (one per worker)
+    uint16_t queues = 1;          // wanted RX and TX queues (one per worker)
     uint16_t rx_descriptors = 0;  // 0 = preset or driver default
     uint16_t tx_descriptors = 0;
     rte_mempool* pool = nullptr;  // RX buffers
@@ -83,7 +83,7 @@ struct PortSetup {
 };
 
 class Port {
-public:
+  public:
     // Queries the device and configures its queues (not yet started).
     static Expected<Port> configure(uint16_t port_id, const PortSetup& setup);
     static Expected<PortCapabilities> query(uint16_t port_id);
@@ -107,7 +107,7 @@ public:
     // One line for the start-up plan.
     std::string describe() const;
 
-private:
+  private:
     uint16_t id_ = 0;
     std::string name_;
     PortCapabilities caps_;

@@ -23,12 +23,14 @@ inline constexpr uint16_t kMaxPorts = RTE_MAX_ETHPORTS;
 
 // A counter with one writer.
 class Counter {
-public:
-    void add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  public:
+    void add(uint64_t n) {
+        v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
     void inc() { add(1); }
     uint64_t read() const { return v_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<uint64_t> v_{0};
 };
 
@@ -93,8 +95,8 @@ struct StatsSnapshot {
 WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_ports);
 
 // The once-a-second line: rates between two snapshots, per lcore and port.
-std::string format_stats_line(const StatsSnapshot& prev, const StatsSnapshot& now,
-                              uint64_t tsc_hz, double elapsed_s);
+std::string format_stats_line(const StatsSnapshot& prev, const StatsSnapshot& now, uint64_t tsc_hz,
+                              double elapsed_s);
 // The summary printed at exit.
 std::string format_stats_summary(const StatsSnapshot& s, uint64_t tsc_hz, double elapsed_s);
 

@@ -12,7 +12,7 @@
 namespace portway {
 
 class [[nodiscard]] Status {
-public:
+  public:
     Status() = default;
     static Status error(std::string message) { return Status(std::move(message)); }
 
@@ -20,7 +20,7 @@ public:
     explicit operator bool() const { return ok(); }
     const std::string& message() const { return message_; }
 
-private:
+  private:
     explicit Status(std::string message) : failed_(true), message_(std::move(message)) {}
     bool failed_ = false;
     std::string message_;
@@ -32,9 +32,9 @@ struct Error {
 
 template <typename T>
 class [[nodiscard]] Expected {
-public:
-    Expected(T value) : v_(std::move(value)) {}              // NOLINT: implicit on purpose
-    Expected(Error error) : v_(std::move(error)) {}          // NOLINT: implicit on purpose
+  public:
+    Expected(T value) : v_(std::move(value)) {}               // NOLINT: implicit on purpose
+    Expected(Error error) : v_(std::move(error)) {}           // NOLINT: implicit on purpose
     Expected(Status status) : v_(Error{status.message()}) {}  // NOLINT: only for failed Status
 
     bool ok() const { return std::holds_alternative<T>(v_); }
@@ -45,7 +45,7 @@ public:
     T* operator->() { return &value(); }
     const std::string& error() const { return std::get<Error>(v_).message; }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 

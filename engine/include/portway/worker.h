@@ -25,7 +25,7 @@ class Worker;
 // What a worker does with the packets it receives. One instance per worker,
 // called only on that worker's lcore; it owns every mbuf it is given.
 class PacketStage {
-public:
+  public:
     PacketStage() = default;
     PacketStage(const PacketStage&) = delete;
     PacketStage& operator=(const PacketStage&) = delete;
@@ -43,21 +43,22 @@ public:
 
 // Packets waiting to go out on one TX queue.
 class TxBuffer {
-public:
+  public:
     void init(uint16_t port, uint16_t queue, uint16_t flush_at, QueueCounters* queue_counters,
               WorkerCounters* worker_counters);
     bool enabled() const { return queue_counters_ != nullptr; }
 
     void push(rte_mbuf* m) {
         pkts_[count_++] = m;
-        if (count_ >= flush_at_) flush();
+        if (count_ >= flush_at_)
+            flush();
     }
     void push_burst(rte_mbuf* const* pkts, uint16_t n);
     // rte_eth_tx_burst what is waiting; count and free what the NIC refuses.
     void flush();
     uint16_t pending() const { return count_; }
 
-private:
+  private:
     uint16_t port_ = 0;
     uint16_t queue_ = 0;
     uint16_t count_ = 0;
@@ -79,7 +80,7 @@ struct LoopOptions {
 };
 
 class alignas(64) Worker {
-public:
+  public:
     Worker(unsigned index, unsigned lcore, const LoopOptions& options);
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -115,7 +116,7 @@ public:
     uint16_t rx_queue_count() const { return nb_rx_; }
     const RxQueueRef& rx_queue(uint16_t i) const { return rx_[i]; }
 
-private:
+  private:
     void idle_wait();
 
     WorkerCounters counters_;

@@ -1,0 +1,32 @@
+// One EAL per test process: initialised before the first test, torn down
+// after the last. --no-huge and a unique file prefix so this binary can run
+// next to any other DPDK process.
+#pragma once
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <cstdint>
+#include <string>
+
+namespace portway::testing {
+
+// A ring-backed ethdev: the test enqueues into `rx` what the port receives
+// and dequeues from `tx` what the port sent.
+struct RingPort {
+    uint16_t port_id = 0;
+    rte_ring* rx = nullptr;
+    rte_ring* tx = nullptr;
+};
+
+// Creates a port over fresh rings (rte_eth_from_rings from the net_ring PMD).
+RingPort make_ring_port(const std::string& name, unsigned ring_size = 4096);
+
+// A pool the test builds its packets from.
+rte_mempool* test_pool();
+
+// A 64-byte UDP/IPv4 frame whose payload starts with `seq`.
+rte_mbuf* make_udp_frame(rte_mempool* pool, uint32_t seq);
+uint32_t frame_seq(const rte_mbuf* m);
+
+}  // namespace portway::testing
