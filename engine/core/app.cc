@@ -6,9 +6,9 @@
 #include <rte_pdump.h>
 
 #include <chrono>
-#include <filesystem>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "portway/eal.h"

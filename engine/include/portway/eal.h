@@ -39,7 +39,7 @@ struct EalPlan {
     std::vector<std::string> args;  // argv for rte_eal_init, without the program name
     MemoryMode memory = MemoryMode::no_huge;
     std::string file_prefix;
-    bool file_prefix_is_ours = false;  // generated, so its runtime dir is removed at exit
+    bool file_prefix_is_ours = false;       // generated, so its runtime dir is removed at exit
     bool multi_process = false;             // secondaries (dpdk-dumpcap) can attach
     std::vector<std::string> device_names;  // vdev names (before ','), checked after init
     std::vector<std::string> notes;         // lines printed at start
