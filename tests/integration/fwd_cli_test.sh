@@ -60,5 +60,43 @@ wait "$pid"; rc=$?
 out=$(cat /tmp/pw-term-$$.log); rm -f /tmp/pw-term-$$.log
 [[ $rc -eq 0 && $out == *"summary after"* && $out != *"not back at baseline"* ]]; check sigterm $? "rc=$rc $out"
 
-echo "$(( 9 - failures )) passed, $failures failed"
+# net_pcap: a finite capture goes through exactly once, in order.
+tmp=$(mktemp -d)
+python3 - "$tmp/in.pcap" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    for i in range(1000):
+        frame = bytes.fromhex("020000000002020000000001ffff") + i.to_bytes(4, "big") + bytes(42)
+        f.write(struct.pack("<IIII", 0, i, len(frame), len(frame)) + frame)
+PY
+run "$FWD" "${EAL[@]}" --vdev=net_pcap0,rx_pcap="$tmp/in.pcap",tx_pcap="$tmp/out.pcap" -- --duration 1 --quiet
+sent=$(python3 - "$tmp/out.pcap" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off, seqs = 24, []
+while off + 16 <= len(data):
+    incl = struct.unpack_from("<I", data, off + 8)[0]
+    seqs.append(int.from_bytes(data[off + 16 + 14:off + 16 + 18], "big"))
+    off += 16 + incl
+print("ok" if seqs == list(range(1000)) else "bad %d" % len(seqs))
+PY
+)
+[[ $rc -eq 0 && $sent == ok && $out == *"rx 1000 tx 1000 drops 0"* ]]; check pcap-exact $? "rc=$rc sent=$sent $out"
+
+# net_memif: two engines, server and client, forward through shared memory.
+sock="$tmp/memif.sock"
+"$FWD" --no-huge -m 512 -l 0 --file-prefix=pwmemif-a-$$ --vdev=net_memif0,role=server,socket="$sock" \
+    --vdev=net_null0 -- --duration 4 --quiet >"$tmp/a.log" 2>&1 &
+server=$!
+sleep 0.5
+run "$FWD" --no-huge -m 512 -l 1 --file-prefix=pwmemif-b-$$ --vdev=net_memif0,role=client,socket="$sock" \
+    --vdev=net_null0 -- --duration 2.5 --quiet
+wait "$server"; server_rc=$?
+memif_rx=$(sed -n 's/.*port 0 device: ipackets \([0-9]*\) .*/\1/p' <<<"$out")
+[[ $rc -eq 0 && $server_rc -eq 0 && -n $memif_rx && $memif_rx -gt 0 && $out != *"not back at baseline"* ]]
+check memif-two-processes $? "rc=$rc server_rc=$server_rc memif_rx=$memif_rx $out $(cat "$tmp/a.log")"
+rm -rf "$tmp"
+
+echo "$(( 11 - failures )) passed, $failures failed"
 [ "$failures" -eq 0 ]
