@@ -10,13 +10,51 @@
 
 namespace portway {
 
-#define PORTWAY_DROP_REASONS(X)                                         \
-    /* core / drivers */                                                \
-    X(tx_refused, "the NIC's TX queue refused the packet (queue full)") \
-    X(no_handler, "no stage of the pipeline consumed the packet")       \
-    X(l2_too_short, "frame shorter than an Ethernet header")            \
-    X(steer_ring_full, "the owning core's steering ring was full")      \
-    X(impair_loss, "dropped on purpose by the impairment stage")
+#define PORTWAY_DROP_REASONS(X)                                                             \
+    /* core / drivers */                                                                    \
+    X(tx_refused, "the NIC's TX queue refused the packet (queue full)")                     \
+    X(no_handler, "no stage of the pipeline consumed the packet")                           \
+    X(no_mbuf, "no mbuf left in the pool to build a packet")                                \
+    X(steer_ring_full, "the owning core's steering ring was full")                          \
+    X(impair_loss, "dropped on purpose by the impairment stage")                            \
+    /* Ethernet */                                                                          \
+    X(l2_too_short, "frame shorter than an Ethernet header")                                \
+    X(l2_not_for_us, "destination MAC is neither ours, broadcast nor multicast")            \
+    X(l2_unknown_ethertype, "EtherType other than IPv4 or ARP (or a bad VLAN tag)")         \
+    /* ARP (RFC 826) */                                                                     \
+    X(arp_malformed, "ARP packet truncated or with bad lengths")                            \
+    X(arp_unsupported, "ARP for a hardware or protocol type other than Ethernet/IPv4")      \
+    X(arp_not_for_us, "ARP whose target address is not ours")                               \
+    X(arp_queue_overflow, "oldest packet waiting for ARP resolution dropped (queue full)")  \
+    X(arp_unresolved, "next hop did not answer ARP; waiting packets dropped")               \
+    X(arp_table_full, "no room in the neighbour table for a new next hop")                  \
+    /* IPv4 (RFC 791, RFC 1122) */                                                          \
+    X(ip_truncated, "frame shorter than the IPv4 header it claims")                         \
+    X(ip_bad_version, "IP version is not 4")                                                \
+    X(ip_bad_header_length, "IHL below 5 or beyond the packet")                             \
+    X(ip_bad_total_length, "total length below the header or beyond the frame")             \
+    X(ip_bad_checksum, "IPv4 header checksum does not verify")                              \
+    X(ip_ttl_zero, "TTL 0: no sender may emit it (RFC 1122 3.2.1.7)")                       \
+    X(ip_bad_source, "source is broadcast, multicast, loopback or ours (martian)")          \
+    X(ip_not_for_us, "destination is not one of our addresses")                             \
+    X(ip_unknown_protocol, "no handler for the IP protocol number")                         \
+    X(ip_no_route, "no route to the destination")                                           \
+    X(ip_fragment_needed, "datagram larger than the MTU with DF set")                       \
+    /* Fragments (RFC 791, RFC 5722, RFC 815) */                                            \
+    X(frag_malformed, "fragment with bad offset or length (not a multiple of 8)")           \
+    X(frag_overlap, "overlapping or duplicate fragment: whole datagram dropped (RFC 5722)") \
+    X(frag_too_big, "reassembled datagram would exceed 65535 bytes")                        \
+    X(frag_timeout, "fragments of a datagram that never completed")                         \
+    X(frag_table_full, "no room in the reassembly table")                                   \
+    /* ICMP (RFC 792, RFC 1122 3.2.2) */                                                    \
+    X(icmp_malformed, "ICMP message truncated")                                             \
+    X(icmp_bad_checksum, "ICMP checksum does not verify")                                   \
+    X(icmp_unhandled_type, "ICMP type we do not act on")                                    \
+    X(icmp_error_rate_limited, "ICMP error suppressed by the token bucket")                 \
+    /* UDP (RFC 768) */                                                                     \
+    X(udp_malformed, "UDP header truncated or length field lies")                           \
+    X(udp_bad_checksum, "UDP checksum does not verify")                                     \
+    X(udp_no_listener, "no handler bound to the UDP port (port unreachable sent)")
 
 enum class DropReason : uint16_t {
 #define PORTWAY_DROP_ENUM(name, help) name,
