@@ -137,12 +137,18 @@ int run_app(int argc, char** argv, App& app) {
         if (app.prepare) {
             if (Status s = app.prepare(eng); !s) {
                 std::fprintf(stderr, "%s: %s\n", app.name.c_str(), s.message().c_str());
+                engine->reset();
+                if (app.release)
+                    app.release();
                 rte_eal_cleanup();
                 return 2;
             }
         }
         if (Status s = eng.start(); !s) {
             std::fprintf(stderr, "%s: %s\n", app.name.c_str(), s.message().c_str());
+            engine->reset();
+            if (app.release)
+                app.release();
             rte_eal_cleanup();
             return 1;
         }
@@ -188,9 +194,18 @@ int run_app(int argc, char** argv, App& app) {
         }
         std::fflush(stdout);
     }
+    if (app.release)
+        app.release();
     if (plan->multi_process)
         rte_pdump_uninit();
+    // EAL leaves its runtime directory (telemetry socket, config) behind;
+    // a generated prefix is never reused, so remove it rather than pile them up.
+    const std::string runtime_dir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();
+    if (plan->file_prefix_is_ours && runtime_dir.find(plan->file_prefix) != std::string::npos) {
+        std::error_code ec;
+        std::filesystem::remove_all(runtime_dir, ec);
+    }
     return exit_code;
 }
 

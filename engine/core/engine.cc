@@ -244,6 +244,13 @@ void Engine::stop_ports() {
     started_ = false;
 }
 
+rte_mempool* Engine::pool(int socket) const {
+    for (const auto& p : pools_) {
+        if (p.socket == socket) return p.mp;
+    }
+    return pools_.empty() ? nullptr : pools_.front().mp;
+}
+
 std::vector<PoolSnapshot> Engine::pools() const {
     std::vector<PoolSnapshot> out;
     for (const auto& p : pools_) {

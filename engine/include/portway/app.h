@@ -29,6 +29,9 @@ struct App {
     Engine::StageFactory make_stage;
     // Extra lines for the start-up plan.
     std::function<std::vector<std::string>(const Engine&)> describe;
+    // Called after the engine is gone and before EAL is torn down: release
+    // whatever prepare() built on DPDK memory (route tables, hash tables).
+    std::function<void()> release;
 };
 
 // Returns the process exit code: 0, 1 (runtime error), 2 (usage error) or

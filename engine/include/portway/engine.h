@@ -53,6 +53,8 @@ class Engine {
     std::vector<Port>& ports() { return ports_; }
     const std::vector<Worker*>& workers() const { return workers_; }
     const RuntimeConfig& config() const { return config_; }
+    // The mbuf pool of a NUMA socket (the first pool when none is there).
+    rte_mempool* pool(int socket) const;
     uint64_t tsc_hz() const { return tsc_hz_; }
     // Lines describing ports, pools and workers, for the start-up plan.
     std::vector<std::string> describe() const;

@@ -71,8 +71,9 @@ class UdpSocket {
     // Builds the payload in place: `fill` writes exactly `length` bytes.
     virtual bool send_with(const Endpoint& remote, uint16_t local_port, uint32_t length,
                            const std::function<void(std::span<uint8_t>)>& fill) = 0;
-    // Calls the handler's on_timer(token) on this core after `after_ns`.
-    virtual void schedule(uint64_t after_ns, uint64_t token) = 0;
+    // Calls the handler's on_timer(token) on this core after `after_ns`;
+    // false when the core's timer heap is full.
+    virtual bool schedule(uint64_t after_ns, uint64_t token) = 0;
     virtual uint64_t now_ns() const = 0;
     virtual unsigned core() const = 0;  // worker index
 };

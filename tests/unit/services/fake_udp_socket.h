@@ -35,8 +35,9 @@ class FakeUdpSocket final : public UdpSocket {
         sent.push_back(std::move(d));
         return true;
     }
-    void schedule(uint64_t after_ns, uint64_t token) override {
+    bool schedule(uint64_t after_ns, uint64_t token) override {
         timers.push_back({now + after_ns, token});
+        return true;
     }
     uint64_t now_ns() const override { return now; }
     unsigned core() const override { return 0; }

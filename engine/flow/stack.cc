@@ -1,0 +1,151 @@
+#include "portway/stack.h"
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "flow/port_table.h"
+#include "flow/stack_stage.h"
+#include "ip/route_table.h"
+
+namespace portway {
+
+bool Interface::is_local(Ipv4Address a) const {
+    for (const auto& p : addresses) {
+        if (p.address == a)
+            return true;
+    }
+    return false;
+}
+
+bool Interface::is_broadcast(Ipv4Address a) const {
+    if (a.is_broadcast())
+        return true;
+    for (const auto& p : addresses) {
+        if (p.length < 31 && p.broadcast() == a)
+            return true;
+    }
+    return false;
+}
+
+Ipv4Address Interface::source_for(Ipv4Address destination) const {
+    for (const auto& p : addresses) {
+        if (p.contains(destination))
+            return p.address;
+    }
+    return addresses.empty() ? Ipv4Address{} : addresses.front().address;
+}
+
+Stack::~Stack() = default;
+
+Expected<std::unique_ptr<Stack>> Stack::create(const StackConfig& config, Engine& engine) {
+    std::unique_ptr<Stack> stack(new Stack());
+    stack->config_ = config;
+    stack->engine_ = &engine;
+    stack->port_table_ = std::make_unique<flow::PortTable>();
+    if (engine.ports().empty())
+        return Error{"the stack needs a port"};
+    if (config.addresses.empty())
+        return Error{"the stack needs an address (--ip ADDR/PREFIX)"};
+
+    std::vector<ip::Route> routes;
+    for (std::size_t i = 0; i < engine.ports().size(); ++i) {
+        const Port& port = engine.ports()[i];
+        Interface ifc;
+        ifc.port = port.id();
+        rte_ether_addr mac{};
+        if (rte_eth_macaddr_get(port.id(), &mac) == 0) {
+            std::copy(std::begin(mac.addr_bytes), std::end(mac.addr_bytes), ifc.mac.begin());
+        }
+        ifc.mtu = port.caps().mtu != 0 ? port.caps().mtu : 1500;
+        ifc.rx_ip_checksum = (port.rx_offloads() & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
+        ifc.rx_l4_checksum = (port.rx_offloads() & RTE_ETH_RX_OFFLOAD_UDP_CKSUM) != 0;
+        ifc.tx_ip_checksum = (port.tx_offloads() & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
+        ifc.tx_udp_checksum = (port.tx_offloads() & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
+        if (i == 0) {
+            ifc.addresses = config.addresses;
+            for (const auto& a : config.addresses) {
+                routes.push_back({Ipv4Prefix{a.network(), a.length}, {}, port.id()});
+            }
+        }
+        stack->interfaces_.push_back(std::move(ifc));
+    }
+    const uint16_t first_port = engine.ports().front().id();
+    for (const auto& r : config.routes) {
+        routes.push_back(
+            {Ipv4Prefix{r.destination.network(), r.destination.length}, r.gateway, first_port});
+    }
+    if (!config.gateway.is_unspecified()) {
+        routes.push_back({Ipv4Prefix{{0}, 0}, config.gateway, first_port});
+    }
+    auto table = ip::RouteTable::build(routes, static_cast<int>(rte_socket_id()));
+    if (!table)
+        return Error{table.error()};
+    stack->routes_ = std::make_unique<ip::RouteTable>(std::move(*table));
+
+    uint16_t max_port = 0;
+    for (const auto& ifc : stack->interfaces_)
+        max_port = std::max<uint16_t>(max_port, ifc.port);
+    stack->by_port_.assign(std::size_t{max_port} + 1, nullptr);
+    for (const auto& ifc : stack->interfaces_)
+        stack->by_port_[ifc.port] = &ifc;
+    return stack;
+}
+
+Status Stack::add_udp_service(UdpService service) {
+    if (!service.make_handler)
+        return Status::error("service " + service.name + " has no handler");
+    std::vector<flow::PortBinding> bindings;
+    for (uint16_t p : service.ports)
+        bindings.push_back({flow::Protocol::udp, p});
+    const auto id = static_cast<flow::ServiceId>(udp_services_.size());
+    if (Status s = port_table_->bind(id, bindings, service_names_); !s) {
+        return Status::error("service " + service.name + ": " + s.message());
+    }
+    service_names_.push_back(service.name);
+    udp_services_.push_back(std::move(service));
+    return {};
+}
+
+Engine::StageFactory Stack::stage_factory() {
+    return [this](Worker& worker) -> std::unique_ptr<PacketStage> {
+        ip::ReassemblyConfig frag;
+        frag.max_datagrams = config_.frag_datagrams;
+        frag.max_mbufs = config_.frag_mbufs;
+        frag.timeout_ns = static_cast<uint64_t>(config_.frag_timeout_s * 1e9);
+        auto reassembler = ip::Reassembler::create(
+            frag, static_cast<int>(rte_lcore_to_socket_id(worker.lcore())),
+            [](void* ctx, rte_mbuf* m, DropReason reason) {
+                static_cast<Worker*>(ctx)->drop(m, reason);
+            },
+            &worker);
+        if (!reassembler)
+            return nullptr;
+        return std::make_unique<flow::StackStage>(*this, worker, *reassembler);
+    };
+}
+
+std::vector<std::string> Stack::describe() const {
+    std::vector<std::string> lines;
+    for (const auto& ifc : interfaces_) {
+        std::string line =
+            "interface port " + std::to_string(ifc.port) + " mtu " + std::to_string(ifc.mtu) + ":";
+        for (const auto& a : ifc.addresses)
+            line += " " + a.to_string();
+        if (ifc.addresses.empty())
+            line += " no address";
+        line += std::string(", checksums rx ") + (ifc.rx_ip_checksum ? "offload" : "software") +
+                " tx " + (ifc.tx_ip_checksum ? "offload" : "software");
+        lines.push_back(line);
+    }
+    for (const auto& r : routes_->routes())
+        lines.push_back("route " + r.to_string());
+    for (const auto& s : udp_services_) {
+        std::string line = "service " + s.name + " on udp";
+        for (uint16_t p : s.ports)
+            line += " " + std::to_string(p);
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+}  // namespace portway

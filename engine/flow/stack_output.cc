@@ -1,0 +1,447 @@
+// Output: UDP and ICMP -> ip_output (route, IPv4 header, fragmentation) ->
+// l2_output (ARP resolution, Ethernet header) -> Worker::send. Also the
+// per-core housekeeping that runs once per loop iteration: timers, ARP
+// retries and ageing, reassembly timeouts, the gratuitous ARP at start.
+#include <rte_cycles.h>
+#include <rte_ip.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "flow/port_table.h"
+#include "flow/stack_stage.h"
+#include "ip/checksum.h"
+#include "ip/headers.h"
+#include "ip/route_table.h"
+
+namespace portway::flow {
+
+namespace {
+
+using ip::load16;
+using ip::load32;
+using ip::store16;
+using ip::store32;
+
+constexpr ip::Mac kBroadcastMac{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+constexpr uint32_t kMaxTimers = 4096;
+constexpr uint32_t kNeighborSlotsPerPoll = 8;
+
+}  // namespace
+
+StackStage::StackStage(const Stack& stack, Worker& worker, ip::Reassembler* reassembler)
+    : stack_(stack),
+      worker_(worker),
+      pool_(stack.engine().pool(static_cast<int>(rte_lcore_to_socket_id(worker.lcore())))),
+      neighbors_(ip::NeighborConfig{stack.config().arp_entries,
+                                    static_cast<uint64_t>(stack.config().arp_reachable_s * 1e9),
+                                    1'000'000'000, 3}),
+      reassembler_(reassembler),
+      icmp_bucket_(stack.config().icmp_rate, stack.config().icmp_burst),
+      // Start each core's IP IDs far apart so two cores rarely reuse one
+      // for the same destination within a reassembly timeout.
+      ip_id_(static_cast<uint16_t>(worker.index() * 0x4000 + (rte_rdtsc() & 0x3FFF))),
+      tsc_hz_(rte_get_tsc_hz()) {
+    for (std::size_t i = 0; i < stack.udp_services().size(); ++i) {
+        udp_handlers_.push_back(stack.udp_services()[i].make_handler(worker.index()));
+        udp_sockets_.push_back(std::make_unique<CoreUdpSocket>(*this, static_cast<uint16_t>(i)));
+    }
+    timers_.reserve(kMaxTimers);
+    scratch_.resize(65536);
+}
+
+StackStage::~StackStage() = default;
+
+void StackStage::on_poll(Worker&, uint64_t now_tsc) {
+    now_ns_ =
+        static_cast<uint64_t>(static_cast<double>(now_tsc) * 1e9 / static_cast<double>(tsc_hz_));
+    if (!announced_) {
+        // A gratuitous ARP per address at start (RFC 5227 §3 announcement),
+        // so neighbours replace any stale mapping; sent by the first core.
+        announced_ = true;
+        if (worker_.index() == 0) {
+            for (const auto& ifc : stack_.interfaces()) {
+                for (const auto& a : ifc.addresses) {
+                    send_arp(ifc, ip::arp::kOpRequest, ip::Mac{}, a.address, a.address);
+                }
+            }
+        }
+    }
+    reassembler_->expire(now_ns_);
+    neighbors_.poll(
+        now_ns_, kNeighborSlotsPerPoll,
+        [&](uint32_t ip) {
+            for (const auto& ifc : stack_.interfaces()) {
+                if (ifc.addresses.empty())
+                    continue;
+                send_arp(ifc, ip::arp::kOpRequest, ip::Mac{}, ifc.source_for({ip}), {ip});
+                return;
+            }
+        },
+        [&](rte_mbuf* m) { worker_.drop(m, DropReason::arp_unresolved); });
+    while (!timers_.empty() && timers_.front().deadline <= now_ns_) {
+        std::pop_heap(timers_.begin(), timers_.end(), Timer::later);
+        const Timer t = timers_.back();
+        timers_.pop_back();
+        udp_handlers_[t.service]->on_timer(*udp_sockets_[t.service], t.token);
+    }
+}
+
+void StackStage::on_stop(Worker&) {
+    neighbors_.clear([&](rte_mbuf* m) { worker_.drop(m, DropReason::arp_unresolved); });
+    reassembler_->clear();
+}
+
+bool StackStage::schedule(uint16_t service, uint64_t after_ns, uint64_t token) {
+    if (timers_.size() >= kMaxTimers)
+        return false;
+    timers_.push_back({now_ns_ + after_ns, token, service});
+    std::push_heap(timers_.begin(), timers_.end(), Timer::later);
+    return true;
+}
+
+void StackStage::icmp_error(const Ipv4Info& info, const rte_mbuf* m, uint8_t type, uint8_t code) {
+    // RFC 1122 §3.2.2: never about an ICMP error, a datagram to a broadcast
+    // or multicast address, a non-first fragment, or a source that is not a
+    // single host. (Reassembled datagrams are whole: their first fragment
+    // is quoted.)
+    if (info.broadcast || info.destination.is_multicast() || info.source.is_unspecified())
+        return;
+    const auto* h = rte_pktmbuf_mtod_offset(m, const uint8_t*, info.l2_length);
+    const uint16_t flags_offset = load16(h + ip::ipv4::kFlagsFrag);
+    if (!info.reassembled && (flags_offset & ip::ipv4::kOffsetMask) != 0)
+        return;
+    if (info.protocol == ip::ipv4::kProtoIcmp) {
+        const auto* icmp = h + info.ip_header_length;
+        const uint8_t t = icmp[ip::icmp::kType];
+        if (t != ip::icmp::kEchoRequest && t != ip::icmp::kEchoReply && t != 13 && t != 15 &&
+            t != 17) {
+            return;  // an error (or unknown): never answer an error with an error
+        }
+    }
+    const auto* eth = rte_pktmbuf_mtod(m, const uint8_t*);
+    if ((eth[0] & 1) != 0)
+        return;  // link-layer broadcast or multicast
+    if (!icmp_bucket_.take(now_ns_)) {
+        worker_.counters().drop(DropReason::icmp_error_rate_limited);
+        return;
+    }
+    // RFC 792: the original IP header and the first 8 bytes of its data.
+    const uint32_t quoted =
+        info.ip_header_length + std::min<uint32_t>(8, m->pkt_len - info.l4_offset);
+    rte_mbuf* e = alloc_chain(ip::icmp::kHeader + quoted, [&](std::span<uint8_t> out) {
+        std::memset(out.data(), 0, ip::icmp::kHeader);
+        out[ip::icmp::kType] = type;
+        out[ip::icmp::kCode] = code;
+        const uint8_t* src = static_cast<const uint8_t*>(
+            rte_pktmbuf_read(m, info.l2_length, quoted, out.data() + ip::icmp::kHeader));
+        if (src != out.data() + ip::icmp::kHeader) {
+            std::memcpy(out.data() + ip::icmp::kHeader, src, quoted);
+        }
+        store16(out.data() + ip::icmp::kChecksum,
+                ip::checksum_field(ip::ones_sum(out.data(), out.size())));
+    });
+    if (e == nullptr)
+        return;
+    ip_output(e, info.destination, info.source, ip::ipv4::kProtoIcmp);
+}
+
+bool StackStage::ip_output(rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
+                           uint8_t protocol) {
+    const auto hop = stack_.routes().lookup(destination);
+    const Interface* ifc = hop ? stack_.interface(hop->port) : nullptr;
+    if (ifc == nullptr) {
+        worker_.drop(m, DropReason::ip_no_route);
+        return false;
+    }
+    if (source.is_unspecified())
+        source = ifc->source_for(destination);
+    if (m->pkt_len + ip::ipv4::kMinHeader > 65535) {
+        worker_.drop(m, DropReason::frag_too_big);
+        return false;
+    }
+    if (m->pkt_len + ip::ipv4::kMinHeader > ifc->mtu) {
+        return fragment(*ifc, m, source, destination, protocol, hop->address);
+    }
+    return ip_output_one(*ifc, m, source, destination, protocol, next_ip_id(), 0, hop->address);
+}
+
+bool StackStage::ip_output_one(const Interface& ifc, rte_mbuf* m, Ipv4Address source,
+                               Ipv4Address destination, uint8_t protocol, uint16_t id,
+                               uint16_t flags_offset, Ipv4Address next_hop) {
+    const uint32_t total = m->pkt_len + ip::ipv4::kMinHeader;
+    auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, ip::ipv4::kMinHeader));
+    if (h == nullptr) {
+        worker_.drop(m, DropReason::no_mbuf);
+        return false;
+    }
+    h[ip::ipv4::kVersionIhl] = 0x45;
+    h[ip::ipv4::kTos] = 0;
+    store16(h + ip::ipv4::kTotalLength, static_cast<uint16_t>(total));
+    store16(h + ip::ipv4::kId, id);
+    store16(h + ip::ipv4::kFlagsFrag, flags_offset);
+    h[ip::ipv4::kTtl] = stack_.config().ttl;
+    h[ip::ipv4::kProtocol] = protocol;
+    store16(h + ip::ipv4::kChecksum, 0);
+    store32(h + ip::ipv4::kSrc, source.value);
+    store32(h + ip::ipv4::kDst, destination.value);
+    m->l3_len = ip::ipv4::kMinHeader;
+    if (ifc.tx_ip_checksum) {
+        m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+    } else {
+        store16(h + ip::ipv4::kChecksum, ip::checksum_field(ip::ones_sum(h, ip::ipv4::kMinHeader)));
+        if ((m->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM) != 0)
+            m->ol_flags |= RTE_MBUF_F_TX_IPV4;
+    }
+    return l2_output(ifc, m, next_hop, destination);
+}
+
+bool StackStage::fragment(const Interface& ifc, rte_mbuf* m, Ipv4Address source,
+                          Ipv4Address destination, uint8_t protocol, Ipv4Address next_hop) {
+    // RFC 791 §3.2: every fragment but the last carries a multiple of 8
+    // bytes. Copying keeps this simple; fragmentation is rare on the paths
+    // we serve (big pings and datagrams), and the checksum offload cannot
+    // apply to fragments anyway: the transport checksum is already final.
+    const uint32_t payload = m->pkt_len;
+    const uint32_t piece = (ifc.mtu - ip::ipv4::kMinHeader) & ~7u;
+    const uint16_t id = next_ip_id();
+    bool ok = true;
+    for (uint32_t offset = 0; offset < payload; offset += piece) {
+        const uint32_t len = std::min(piece, payload - offset);
+        rte_mbuf* f = alloc_chain(len, [&](std::span<uint8_t> out) {
+            const auto* src =
+                static_cast<const uint8_t*>(rte_pktmbuf_read(m, offset, len, out.data()));
+            if (src != out.data())
+                std::memcpy(out.data(), src, len);
+        });
+        if (f == nullptr) {
+            ok = false;
+            break;
+        }
+        const bool more = offset + len < payload;
+        const auto flags = static_cast<uint16_t>((more ? ip::ipv4::kFlagMf : 0) | (offset / 8));
+        ok &= ip_output_one(ifc, f, source, destination, protocol, id, flags, next_hop);
+    }
+    rte_pktmbuf_free(m);  // its bytes went out in the fragments
+    return ok;
+}
+
+bool StackStage::l2_output(const Interface& ifc, rte_mbuf* m, Ipv4Address next_hop,
+                           Ipv4Address destination) {
+    if (ifc.is_broadcast(destination)) {
+        emit_ethernet(ifc, m, kBroadcastMac, ip::eth::kTypeIpv4);
+        return true;
+    }
+    ip::Mac mac{};
+    rte_mbuf* evicted = nullptr;
+    bool did_evict = false;
+    switch (neighbors_.resolve(next_hop.value, m, now_ns_, mac, evicted, did_evict)) {
+        case ip::ResolveResult::resolved:
+            emit_ethernet(ifc, m, mac, ip::eth::kTypeIpv4);
+            return true;
+        case ip::ResolveResult::send_request:
+            send_arp(ifc, ip::arp::kOpRequest, ip::Mac{}, ifc.source_for(next_hop), next_hop);
+            break;
+        case ip::ResolveResult::queued:
+            break;
+        case ip::ResolveResult::table_full:
+            worker_.drop(m, DropReason::arp_table_full);
+            return false;
+    }
+    if (did_evict)
+        worker_.drop(evicted, DropReason::arp_queue_overflow);
+    return true;
+}
+
+void StackStage::emit_ethernet(const Interface& ifc, rte_mbuf* m, const ip::Mac& destination,
+                               uint16_t ethertype) {
+    auto* eth = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, ip::eth::kHeader));
+    if (eth == nullptr) {
+        worker_.drop(m, DropReason::no_mbuf);
+        return;
+    }
+    std::copy(destination.begin(), destination.end(), eth + ip::eth::kDst);
+    std::copy(ifc.mac.begin(), ifc.mac.end(), eth + ip::eth::kSrc);
+    store16(eth + ip::eth::kType, ethertype);
+    m->l2_len = ip::eth::kHeader;
+    worker_.send(ifc.port, m);
+}
+
+void StackStage::send_arp(const Interface& ifc, uint16_t op, const ip::Mac& target_mac,
+                          Ipv4Address sender, Ipv4Address target) {
+    rte_mbuf* m = alloc_chain(ip::arp::kLength, [&](std::span<uint8_t> a) {
+        store16(a.data() + ip::arp::kHwType, ip::arp::kHwEthernet);
+        store16(a.data() + ip::arp::kProtoType, ip::eth::kTypeIpv4);
+        a[ip::arp::kHwLen] = 6;
+        a[ip::arp::kProtoLen] = 4;
+        store16(a.data() + ip::arp::kOp, op);
+        std::copy(ifc.mac.begin(), ifc.mac.end(), a.data() + ip::arp::kSenderMac);
+        store32(a.data() + ip::arp::kSenderIp, sender.value);
+        std::copy(target_mac.begin(), target_mac.end(), a.data() + ip::arp::kTargetMac);
+        store32(a.data() + ip::arp::kTargetIp, target.value);
+    });
+    if (m == nullptr)
+        return;
+    emit_ethernet(ifc, m, op == ip::arp::kOpRequest ? kBroadcastMac : target_mac,
+                  ip::eth::kTypeArp);
+}
+
+rte_mbuf* StackStage::alloc_chain(uint32_t length,
+                                  const std::function<void(std::span<uint8_t>)>& fill) {
+    rte_mbuf* head = rte_pktmbuf_alloc(pool_);
+    if (head == nullptr) {
+        worker_.counters().drop(DropReason::no_mbuf);
+        return nullptr;
+    }
+    const uint16_t room = rte_pktmbuf_tailroom(head);
+    if (length <= room) {
+        auto* p =
+            reinterpret_cast<uint8_t*>(rte_pktmbuf_append(head, static_cast<uint16_t>(length)));
+        fill({p, length});
+        return head;
+    }
+    // Larger than one mbuf: build in the scratch buffer, then spread it over
+    // a chain (headers are prepended to the first segment later).
+    if (length > scratch_.size()) {
+        rte_pktmbuf_free(head);
+        worker_.counters().drop(DropReason::frag_too_big);
+        return nullptr;
+    }
+    fill({scratch_.data(), length});
+    uint32_t done = 0;
+    rte_mbuf* last = head;
+    while (done < length) {
+        const auto n =
+            static_cast<uint16_t>(std::min<uint32_t>(rte_pktmbuf_tailroom(last), length - done));
+        std::memcpy(rte_pktmbuf_append(last, n), scratch_.data() + done, n);
+        if (last != head) {
+            head->pkt_len += n;
+        }
+        done += n;
+        if (done == length)
+            break;
+        rte_mbuf* next = rte_pktmbuf_alloc(pool_);
+        if (next == nullptr) {
+            rte_pktmbuf_free(head);
+            worker_.counters().drop(DropReason::no_mbuf);
+            return nullptr;
+        }
+        last->next = next;
+        last = next;
+        ++head->nb_segs;
+    }
+    return head;
+}
+
+bool StackStage::udp_send(const Interface* via, Ipv4Address source, const Endpoint& remote,
+                          uint16_t local_port, uint32_t length,
+                          const std::function<void(std::span<uint8_t>)>& fill) {
+    if (length + ip::udp::kHeader > 65535 - ip::ipv4::kMinHeader)
+        return false;
+    rte_mbuf* m = alloc_chain(length, fill);
+    if (m == nullptr)
+        return false;
+    auto* u = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, ip::udp::kHeader));
+    if (u == nullptr) {
+        worker_.drop(m, DropReason::no_mbuf);
+        return false;
+    }
+    if (source.is_unspecified() || (via != nullptr && via->is_broadcast(source))) {
+        const auto hop = stack_.routes().lookup(remote.address);
+        const Interface* ifc = hop ? stack_.interface(hop->port) : via;
+        if (ifc == nullptr) {
+            worker_.drop(m, DropReason::ip_no_route);
+            return false;
+        }
+        source = ifc->source_for(remote.address);
+    }
+    const auto udp_length = static_cast<uint16_t>(m->pkt_len);
+    store16(u + ip::udp::kSrcPort, local_port);
+    store16(u + ip::udp::kDstPort, remote.port);
+    store16(u + ip::udp::kLength, udp_length);
+    store16(u + ip::udp::kChecksum, 0);
+    uint16_t sum = 0;
+    ip::ones_sum(m, 0, udp_length, sum);
+    sum = ip::udp_checksum_field(
+        sum + ip::pseudo_header_sum(source, remote.address, ip::ipv4::kProtoUdp, udp_length));
+    store16(u + ip::udp::kChecksum, sum);
+    m->l4_len = ip::udp::kHeader;
+    return ip_output(m, source, remote.address, ip::ipv4::kProtoUdp);
+}
+
+bool StackStage::udp_reflect(const UdpDatagram& received) {
+    rte_mbuf* m = current_;
+    if (m == nullptr)
+        return false;  // only the datagram being delivered, only once
+    current_ = nullptr;
+    const Ipv4Info& info = current_info_;
+    // Keep just the UDP header and payload, then swap the ports.
+    rte_pktmbuf_adj(m, info.l4_offset);
+    if (m->pkt_len > info.l4_length) {
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - info.l4_length));
+    }
+    auto* u = rte_pktmbuf_mtod(m, uint8_t*);
+    store16(u + ip::udp::kSrcPort, received.local.port);
+    store16(u + ip::udp::kDstPort, received.remote.port);
+    Ipv4Address source = received.local.address;
+    if (info.broadcast)
+        source = Ipv4Address{};
+    const Interface* ifc = nullptr;
+    if (source.is_unspecified()) {
+        const auto hop = stack_.routes().lookup(received.remote.address);
+        ifc = hop ? stack_.interface(hop->port) : nullptr;
+        if (ifc == nullptr) {
+            worker_.drop(m, DropReason::ip_no_route);
+            return false;
+        }
+        source = ifc->source_for(received.remote.address);
+    }
+    // Swapping addresses and ports leaves the one's-complement sum as it
+    // was; only a broadcast's new source changes it, so recompute then.
+    if (info.broadcast && load16(u + ip::udp::kChecksum) != 0) {
+        store16(u + ip::udp::kChecksum, 0);
+        uint16_t sum = 0;
+        ip::ones_sum(m, 0, info.l4_length, sum);
+        sum = ip::udp_checksum_field(sum + ip::pseudo_header_sum(source, received.remote.address,
+                                                                 ip::ipv4::kProtoUdp,
+                                                                 info.l4_length));
+        store16(u + ip::udp::kChecksum, sum);
+    }
+    m->ol_flags = 0;
+    return ip_output(m, source, received.remote.address, ip::ipv4::kProtoUdp);
+}
+
+bool CoreUdpSocket::reply(const UdpDatagram& to, std::span<const uint8_t> payload) {
+    return stage_.udp_send(
+        nullptr, to.local.address, to.remote, to.local.port, static_cast<uint32_t>(payload.size()),
+        [&](std::span<uint8_t> out) { std::memcpy(out.data(), payload.data(), payload.size()); });
+}
+
+bool CoreUdpSocket::reflect(const UdpDatagram& received) {
+    return stage_.udp_reflect(received);
+}
+
+bool CoreUdpSocket::send_to(const Endpoint& remote, uint16_t local_port,
+                            std::span<const uint8_t> payload) {
+    return stage_.udp_send(
+        nullptr, {}, remote, local_port, static_cast<uint32_t>(payload.size()),
+        [&](std::span<uint8_t> out) { std::memcpy(out.data(), payload.data(), payload.size()); });
+}
+
+bool CoreUdpSocket::send_with(const Endpoint& remote, uint16_t local_port, uint32_t length,
+                              const std::function<void(std::span<uint8_t>)>& fill) {
+    return stage_.udp_send(nullptr, {}, remote, local_port, length, fill);
+}
+
+bool CoreUdpSocket::schedule(uint64_t after_ns, uint64_t token) {
+    return stage_.schedule(service_, after_ns, token);
+}
+
+uint64_t CoreUdpSocket::now_ns() const {
+    return stage_.now_ns();
+}
+unsigned CoreUdpSocket::core() const {
+    return stage_.core();
+}
+
+}  // namespace portway::flow

@@ -1,0 +1,81 @@
+// The IPv4 stack as a PacketStage: ARP, IPv4 in and out, reassembly and
+// fragmentation, ICMP echo and errors, UDP with port-based dispatch to the
+// services bound before start.
+//
+// Stack holds what every core reads and nobody writes after start
+// (interfaces, routes, the port table, the services); each worker gets its
+// own StackStage with its own neighbour table, reassembly table, ICMP token
+// bucket, IP ID counter, timers and handler instances.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "portway/engine.h"
+#include "portway/net.h"
+#include "portway/stack_config.h"
+#include "portway/status.h"
+#include "portway/udp.h"
+
+namespace portway {
+
+namespace ip {
+class RouteTable;
+}
+namespace flow {
+class PortTable;
+}
+
+struct Interface {
+    uint16_t port = 0;
+    std::array<uint8_t, 6> mac{};
+    std::vector<Ipv4Prefix> addresses;
+    uint16_t mtu = 1500;
+    bool rx_ip_checksum = false;  // the device verifies IPv4 header checksums
+    bool rx_l4_checksum = false;  // ... and TCP/UDP checksums
+    bool tx_ip_checksum = false;  // the device fills IPv4 header checksums
+    bool tx_udp_checksum = false;
+
+    bool is_local(Ipv4Address a) const;
+    bool is_broadcast(Ipv4Address a) const;  // limited or directed to one of our subnets
+    Ipv4Address source_for(Ipv4Address destination) const;
+};
+
+class Stack {
+public:
+    // Interfaces come from the engine's ports (the addresses go on the first).
+    static Expected<std::unique_ptr<Stack>> create(const StackConfig& config, Engine& engine);
+    ~Stack();
+
+    // Before start only. All ports of a service bind or none does.
+    Status add_udp_service(UdpService service);
+
+    Engine::StageFactory stage_factory();
+    std::vector<std::string> describe() const;
+
+    const StackConfig& config() const { return config_; }
+    const Interface* interface(uint16_t port) const {
+        return port < by_port_.size() ? by_port_[port] : nullptr;
+    }
+    const std::vector<Interface>& interfaces() const { return interfaces_; }
+    const ip::RouteTable& routes() const { return *routes_; }
+    const flow::PortTable& ports() const { return *port_table_; }
+    const std::vector<UdpService>& udp_services() const { return udp_services_; }
+    Engine& engine() const { return *engine_; }
+
+private:
+    Stack() = default;
+
+    StackConfig config_;
+    Engine* engine_ = nullptr;
+    std::vector<Interface> interfaces_;
+    std::vector<const Interface*> by_port_;
+    std::unique_ptr<ip::RouteTable> routes_;
+    std::unique_ptr<flow::PortTable> port_table_;
+    std::vector<UdpService> udp_services_;
+    std::vector<std::string> service_names_;
+};
+
+}  // namespace portway
