@@ -1,0 +1,384 @@
+// The IPv4 stack in-process, on a net_ring port (no offloads, so every
+// checksum takes the software path): ARP, ICMP echo, UDP services, port
+// unreachable, fragments both ways, hostile input under named counters,
+// and every pool back at its baseline.
+#include "portway/stack.h"
+
+#include <gtest/gtest.h>
+#include <rte_ethdev.h>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "../../apps/services/echo/echo.h"
+#include "eal_env.h"
+#include "frames.h"
+
+namespace portway {
+namespace {
+
+using namespace portway::testing;
+using Clock = std::chrono::steady_clock;
+
+class StackTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        static int serial = 0;
+        port_ = make_ring_port("stack" + std::to_string(serial++));
+        RuntimeConfig rc;
+        rc.rx_descriptors = 512;
+        rc.tx_descriptors = 512;
+        rc.extra_mbufs = 2048;
+        rc.mbuf_cache = 32;
+        auto engine = Engine::create(rc, {port_.port_id}, {1});
+        ASSERT_TRUE(engine.ok()) << engine.error();
+        engine_ = std::move(*engine);
+        StackConfig sc;
+        sc.addresses.push_back(*Ipv4Prefix::parse("198.18.0.2/24"));
+        sc.frag_timeout_s = 0.2;
+        sc.frag_datagrams = 16;
+        sc.icmp_rate = 1000;
+        auto stack = Stack::create(sc, *engine_);
+        ASSERT_TRUE(stack.ok()) << stack.error();
+        stack_ = std::move(*stack);
+        ASSERT_TRUE(stack_->add_udp_service(services::echo_service()).ok());
+        ASSERT_TRUE(stack_->add_udp_service(services::discard_service()).ok());
+        ASSERT_TRUE(stack_->add_udp_service(services::chargen_service()).ok());
+        ASSERT_TRUE(engine_->start().ok());
+        rte_ether_addr mac{};
+        rte_eth_macaddr_get(port_.port_id, &mac);
+        std::memcpy(engine_mac_.data(), mac.addr_bytes, 6);
+        test_baseline_ = rte_mempool_in_use_count(test_pool());
+        ASSERT_TRUE(engine_->launch(stack_->stage_factory()).ok());
+        // The gratuitous ARP announcement comes first (RFC 5227 §3).
+        auto announce = receive();
+        ASSERT_TRUE(announce);
+        EXPECT_EQ(get16(*announce, 12), 0x0806);
+        EXPECT_EQ(get32(*announce, 28), kEngineIp);
+        EXPECT_EQ(get32(*announce, 38), kEngineIp);
+    }
+
+    void TearDown() override {
+        engine_->request_stop();
+        engine_->wait_workers();
+        while (auto f = receive(std::chrono::milliseconds(0))) {
+        }
+        for (const auto& p : engine_->pools()) {
+            EXPECT_EQ(p.in_use, p.baseline) << "pool " << p.name << " leaked";
+        }
+        EXPECT_EQ(rte_mempool_in_use_count(test_pool()), test_baseline_) << "test pool leaked";
+        engine_.reset();
+        stack_.reset();
+    }
+
+    void send(const Bytes& frame) {
+        rte_mbuf* m = to_mbuf(test_pool(), frame);
+        ASSERT_NE(m, nullptr);
+        ASSERT_EQ(rte_ring_enqueue(port_.rx, m), 0);
+    }
+
+    std::optional<Bytes> receive(
+        std::chrono::milliseconds limit = std::chrono::milliseconds(2000)) {
+        const auto deadline = Clock::now() + limit;
+        void* out = nullptr;
+        while (rte_ring_dequeue(port_.tx, &out) != 0) {
+            if (Clock::now() >= deadline)
+                return std::nullopt;
+            std::this_thread::yield();
+        }
+        auto* m = static_cast<rte_mbuf*>(out);
+        Bytes b = from_mbuf(m);
+        rte_pktmbuf_free(m);
+        return b;
+    }
+
+    uint64_t drops(DropReason r) { return engine_->snapshot().drops(r); }
+
+    // Waits for a counter to reach `n` (the worker runs on another core).
+    bool wait_for(DropReason r, uint64_t n) {
+        const auto deadline = Clock::now() + std::chrono::seconds(3);
+        while (drops(r) < n && Clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return drops(r) >= n;
+    }
+
+    void introduce_peer() {
+        send(arp(1, Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, kPeerIp, kEngineIp));
+        auto reply = receive();
+        ASSERT_TRUE(reply);
+        ASSERT_EQ(get16(*reply, 12), 0x0806);
+        ASSERT_EQ(get16(*reply, 20), 2);
+    }
+
+    RingPort port_;
+    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<Stack> stack_;
+    Mac6 engine_mac_{};
+    unsigned test_baseline_ = 0;
+};
+
+TEST_F(StackTest, AnswersArpForItsAddressOnly) {
+    send(arp(1, Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, kPeerIp, kEngineIp));
+    auto reply = receive();
+    ASSERT_TRUE(reply);
+    const Bytes& r = *reply;
+    EXPECT_TRUE(std::equal(kPeerMac.begin(), kPeerMac.end(), r.begin()));            // to the asker
+    EXPECT_TRUE(std::equal(engine_mac_.begin(), engine_mac_.end(), r.begin() + 6));  // from us
+    EXPECT_EQ(get16(r, 20), 2);                                                      // reply
+    EXPECT_TRUE(std::equal(engine_mac_.begin(), engine_mac_.end(), r.begin() + 22));
+    EXPECT_EQ(get32(r, 28), kEngineIp);
+    EXPECT_TRUE(std::equal(kPeerMac.begin(), kPeerMac.end(), r.begin() + 32));
+    EXPECT_EQ(get32(r, 38), kPeerIp);
+
+    send(arp(1, Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, kPeerIp, 0xC6120063));
+    EXPECT_TRUE(wait_for(DropReason::arp_not_for_us, 1));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
+}
+
+TEST_F(StackTest, EchoReplyAtSmallAndFragmentedSizes) {
+    introduce_peer();
+    Bytes payload(56);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+        payload[i] = static_cast<uint8_t>(i);
+    send(ipv4(engine_mac_, Ip{.protocol = 1}, icmp_echo(7, 1, payload)));
+    auto r = receive();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(checksums_ok(*r));
+    EXPECT_EQ(get32(*r, 26), kEngineIp);
+    EXPECT_EQ(get32(*r, 30), kPeerIp);
+    EXPECT_EQ((*r)[34], 0);  // echo reply
+    EXPECT_EQ(get16(*r, 38), 7);
+    EXPECT_EQ(get16(*r, 40), 1);
+    EXPECT_TRUE(std::equal(payload.begin(), payload.end(), r->begin() + 42));
+
+    // 3000 bytes in three fragments; the reply comes back in fragments too.
+    Bytes big(3000 - 8);
+    for (std::size_t i = 0; i < big.size(); ++i)
+        big[i] = static_cast<uint8_t>(i * 13);
+    const Bytes message = icmp_echo(7, 2, big);
+    for (std::size_t off = 0; off < message.size(); off += 1480) {
+        const std::size_t len = std::min<std::size_t>(1480, message.size() - off);
+        Ip ip{.protocol = 1, .id = 0x4242};
+        ip.flags_offset =
+            static_cast<uint16_t>((off + len < message.size() ? 0x2000 : 0) | (off / 8));
+        send(ipv4(engine_mac_, ip,
+                  Bytes(message.begin() + static_cast<long>(off),
+                        message.begin() + static_cast<long>(off + len))));
+    }
+    Bytes reassembled(message.size());
+    std::size_t got = 0;
+    while (got < message.size()) {
+        auto f = receive();
+        ASSERT_TRUE(f) << "after " << got << " bytes";
+        EXPECT_TRUE(checksums_ok(*f));
+        const std::size_t off = (get16(*f, 20) & 0x1FFF) * 8u;
+        const std::size_t len = get16(*f, 16) - 20u;
+        EXPECT_LE(f->size(), 1514u);
+        std::copy(f->begin() + 34, f->begin() + 34 + static_cast<long>(len),
+                  reassembled.begin() + static_cast<long>(off));
+        got += len;
+    }
+    EXPECT_EQ(reassembled[0], 0);
+    EXPECT_EQ(finish(sum16(reassembled.data(), reassembled.size())), 0);
+    EXPECT_TRUE(std::equal(big.begin(), big.end(), reassembled.begin() + 8));
+}
+
+TEST_F(StackTest, UdpEchoDiscardChargen) {
+    introduce_peer();
+    const Bytes hello{'H', 'e', 'l', 'l', 'o', ',', ' ', 'w', 'o', 'r', 'l', 'd'};
+    send(ipv4(engine_mac_, Ip{}, udp(40000, 7, hello)));
+    auto r = receive();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(checksums_ok(*r));
+    EXPECT_EQ(get16(*r, 34), 7);
+    EXPECT_EQ(get16(*r, 36), 40000);
+    EXPECT_EQ(get16(*r, 38), 8 + hello.size());
+    EXPECT_TRUE(std::equal(hello.begin(), hello.end(), r->begin() + 42));
+
+    send(ipv4(engine_mac_, Ip{}, udp(40000, 9, hello)));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
+
+    // Without a checksum (0 is allowed on IPv4, RFC 768) it is still echoed.
+    Bytes no_sum = udp(40001, 7, hello);
+    put16(no_sum, 6, 0);
+    send(ipv4(engine_mac_, Ip{}, no_sum));
+    r = receive();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(get16(*r, 36), 40001);
+
+    for (int i = 0; i < 5; ++i) {
+        send(ipv4(engine_mac_, Ip{}, udp(40002, 19, hello)));
+        r = receive();
+        ASSERT_TRUE(r);
+        EXPECT_TRUE(checksums_ok(*r));
+        EXPECT_EQ(get16(*r, 34), 19);
+        EXPECT_LE(get16(*r, 38), 8 + 512);
+    }
+}
+
+TEST_F(StackTest, ClosedPortGetsPortUnreachable) {
+    introduce_peer();
+    const Bytes data{1, 2, 3, 4};
+    const Bytes datagram = ipv4(engine_mac_, Ip{}, udp(40000, 4444, data));
+    send(datagram);
+    auto r = receive();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(checksums_ok(*r));
+    EXPECT_EQ((*r)[23], 1);  // ICMP
+    EXPECT_EQ((*r)[34], 3);  // destination unreachable
+    EXPECT_EQ((*r)[35], 3);  // port unreachable
+    // RFC 792: the original IP header and the first 8 bytes of its data.
+    EXPECT_TRUE(std::equal(datagram.begin() + 14, datagram.begin() + 14 + 28, r->begin() + 42));
+    EXPECT_EQ(drops(DropReason::udp_no_listener), 1u);
+    // Never an ICMP error about a broadcast.
+    Ip bcast;
+    bcast.dst = 0xC61200FF;
+    send(ipv4(Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, bcast,
+              udp(40000, 4444, data, kPeerIp, 0xC61200FF)));
+    EXPECT_TRUE(wait_for(DropReason::udp_no_listener, 2));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
+}
+
+TEST_F(StackTest, RepliesWaitForArpResolution) {
+    // No ARP from the peer first: the echo reply waits for the answer.
+    send(ipv4(engine_mac_, Ip{}, udp(40000, 7, Bytes{9})));
+    auto request = receive();
+    ASSERT_TRUE(request);
+    ASSERT_EQ(get16(*request, 12), 0x0806);
+    EXPECT_EQ(get16(*request, 20), 1);
+    EXPECT_EQ(get32(*request, 38), kPeerIp);
+    send(arp(2, engine_mac_, kPeerIp, kEngineIp));
+    auto r = receive();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(get16(*r, 12), 0x0800);
+    EXPECT_TRUE(std::equal(kPeerMac.begin(), kPeerMac.end(), r->begin()));
+}
+
+struct Hostile {
+    const char* name;
+    DropReason reason;
+    Bytes (*build)(const Mac6& mac);
+};
+
+Bytes truncate(Bytes b, std::size_t n) {
+    b.resize(n);
+    return b;
+}
+
+const Hostile kHostile[] = {
+    {"runt", DropReason::l2_too_short, [](const Mac6&) { return Bytes(10, 0); }},
+    {"ip-truncated", DropReason::ip_truncated,
+     [](const Mac6& m) { return truncate(ipv4(m, Ip{}, udp(1, 7, Bytes(4))), 14 + 12); }},
+    {"ihl-below-5", DropReason::ip_bad_header_length,
+     [](const Mac6& m) {
+         Bytes b = ipv4(m, Ip{}, udp(1, 7, Bytes(4)));
+         b[14] = 0x44;
+         return b;
+     }},
+    {"version-6", DropReason::ip_bad_version,
+     [](const Mac6& m) {
+         Bytes b = ipv4(m, Ip{}, udp(1, 7, Bytes(4)));
+         b[14] = 0x65;
+         return b;
+     }},
+    {"total-length-beyond-frame", DropReason::ip_bad_total_length,
+     [](const Mac6& m) {
+         Bytes b = ipv4(m, Ip{}, udp(1, 7, Bytes(4)));
+         put16(b, 16, 400);
+         put16(b, 24, 0);
+         put16(b, 24, finish(sum16(b.data() + 14, 20)));
+         return b;
+     }},
+    {"bad-ip-checksum", DropReason::ip_bad_checksum,
+     [](const Mac6& m) {
+         Bytes b = ipv4(m, Ip{}, udp(1, 7, Bytes(4)));
+         b[25] ^= 0x5A;
+         return b;
+     }},
+    {"ttl-zero", DropReason::ip_ttl_zero,
+     [](const Mac6& m) { return ipv4(m, Ip{.ttl = 0}, udp(1, 7, Bytes(4))); }},
+    {"martian-source", DropReason::ip_bad_source,
+     [](const Mac6& m) { return ipv4(m, Ip{.src = 0x7F000001}, udp(1, 7, Bytes(4))); }},
+    {"not-for-us", DropReason::ip_not_for_us,
+     [](const Mac6& m) { return ipv4(m, Ip{.dst = 0xC6120063}, udp(1, 7, Bytes(4))); }},
+    {"bad-udp-checksum", DropReason::udp_bad_checksum,
+     [](const Mac6& m) {
+         Bytes u = udp(1, 7, Bytes(4, 7));
+         u[9] ^= 1;
+         return ipv4(m, Ip{}, u);
+     }},
+    {"udp-length-too-long", DropReason::udp_malformed,
+     [](const Mac6& m) {
+         Bytes u = udp(1, 7, Bytes(4));
+         put16(u, 4, 200);
+         return ipv4(m, Ip{}, u);
+     }},
+    {"udp-length-too-short", DropReason::udp_malformed,
+     [](const Mac6& m) {
+         Bytes u = udp(1, 7, Bytes(4));
+         put16(u, 4, 6);
+         return ipv4(m, Ip{}, u);
+     }},
+    {"bad-icmp-checksum", DropReason::icmp_bad_checksum,
+     [](const Mac6& m) {
+         Bytes i = icmp_echo(1, 1, Bytes(8));
+         i[9] ^= 1;
+         return ipv4(m, Ip{.protocol = 1}, i);
+     }},
+    {"unknown-ethertype", DropReason::l2_unknown_ethertype,
+     [](const Mac6& m) {
+         Bytes b = ethernet(m, kPeerMac, 0x86DD);
+         b.resize(60);
+         return b;
+     }},
+    {"not-our-mac", DropReason::l2_not_for_us,
+     [](const Mac6&) {
+         return ipv4(Mac6{0x02, 9, 9, 9, 9, 9}, Ip{}, udp(1, 7, Bytes(4)));
+     }},
+    {"arp-not-ethernet", DropReason::arp_unsupported,
+     [](const Mac6& m) {
+         Bytes b = arp(1, m, kPeerIp, kEngineIp);
+         put16(b, 14, 6);
+         return b;
+     }},
+    {"arp-truncated", DropReason::arp_malformed,
+     [](const Mac6& m) { return truncate(arp(1, m, kPeerIp, kEngineIp), 30); }},
+    {"fragment-not-multiple-of-8", DropReason::frag_malformed,
+     [](const Mac6& m) { return ipv4(m, Ip{.flags_offset = 0x2000}, Bytes(13, 1)); }},
+};
+
+TEST_F(StackTest, HostileInputLandsInItsCounter) {
+    for (const auto& h : kHostile) {
+        const uint64_t before = drops(h.reason);
+        send(h.build(engine_mac_));
+        EXPECT_TRUE(wait_for(h.reason, before + 1)) << h.name;
+    }
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
+    // Still answering afterwards.
+    introduce_peer();
+    send(ipv4(engine_mac_, Ip{.protocol = 1}, icmp_echo(1, 1, Bytes(8))));
+    EXPECT_TRUE(receive());
+}
+
+TEST_F(StackTest, OverlappingAndAbandonedFragments) {
+    introduce_peer();
+    // Overlap: bytes 0-15 then 8-23 of the same datagram.
+    const Bytes u = udp(1, 7, Bytes(40, 3));
+    Ip a{.id = 77, .flags_offset = 0x2000};
+    send(ipv4(engine_mac_, a, Bytes(u.begin(), u.begin() + 16)));
+    Ip b{.id = 77, .flags_offset = 0x2000 | 1};
+    send(ipv4(engine_mac_, b, Bytes(u.begin() + 8, u.begin() + 24)));
+    EXPECT_TRUE(wait_for(DropReason::frag_overlap, 2));
+    // Many never-completed sets: bounded by the table, freed by the timeout.
+    for (uint16_t id = 0; id < 300; ++id) {
+        send(ipv4(engine_mac_, Ip{.id = static_cast<uint16_t>(1000 + id), .flags_offset = 0x2000},
+                  Bytes(u.begin(), u.begin() + 16)));
+    }
+    EXPECT_TRUE(wait_for(DropReason::frag_table_full, 300 - 16));
+    EXPECT_TRUE(wait_for(DropReason::frag_timeout, 16));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
+}
+
+}  // namespace
+}  // namespace portway
