@@ -45,6 +45,9 @@ class StackTest : public ::testing::Test {
         ASSERT_TRUE(stack_->add_udp_service(services::echo_service()).ok());
         ASSERT_TRUE(stack_->add_udp_service(services::discard_service()).ok());
         ASSERT_TRUE(stack_->add_udp_service(services::chargen_service()).ok());
+        for (auto& service : extra_services_) {
+            ASSERT_TRUE(stack_->add_udp_service(std::move(service)).ok());
+        }
         ASSERT_TRUE(engine_->start().ok());
         rte_ether_addr mac{};
         rte_eth_macaddr_get(port_.port_id, &mac);
@@ -116,6 +119,7 @@ class StackTest : public ::testing::Test {
     std::unique_ptr<Stack> stack_;
     Mac6 engine_mac_{};
     unsigned test_baseline_ = 0;
+    std::vector<UdpService> extra_services_;
 };
 
 TEST_F(StackTest, AnswersArpForItsAddressOnly) {
@@ -253,6 +257,68 @@ TEST_F(StackTest, RepliesWaitForArpResolution) {
     ASSERT_TRUE(r);
     EXPECT_EQ(get16(*r, 12), 0x0800);
     EXPECT_TRUE(std::equal(kPeerMac.begin(), kPeerMac.end(), r->begin()));
+}
+
+// A service that answers from a timer: each datagram is acknowledged
+// 20 ms later with "late", sent with send_to() (not as a reply).
+class LateHandler final : public UdpHandler {
+  public:
+    void on_datagram(UdpSocket& socket, const UdpDatagram& d) override {
+        remote_ = d.remote;
+        ASSERT_TRUE(socket.schedule(20'000'000, 42));
+        scheduled_at_ = socket.now_ns();
+    }
+    void on_timer(UdpSocket& socket, uint64_t token) override {
+        ASSERT_EQ(token, 42u);
+        EXPECT_GE(socket.now_ns(), scheduled_at_ + 20'000'000);
+        const uint8_t late[] = {'l', 'a', 't', 'e'};
+        socket.send_to(remote_, 5000, late);
+    }
+
+  private:
+    Endpoint remote_;
+    uint64_t scheduled_at_ = 0;
+};
+
+TEST(StackServices, ConflictingPortsAreRefused) {
+    RingPort port = make_ring_port("conflict");
+    RuntimeConfig rc;
+    rc.extra_mbufs = 1024;
+    auto engine = Engine::create(rc, {port.port_id}, {1});
+    ASSERT_TRUE(engine.ok());
+    StackConfig sc;
+    sc.addresses.push_back(*Ipv4Prefix::parse("198.18.0.2/24"));
+    auto stack = Stack::create(sc, **engine);
+    ASSERT_TRUE(stack.ok());
+    ASSERT_TRUE((*stack)->add_udp_service(services::echo_service()).ok());
+    UdpService again = services::echo_service();
+    again.name = "echo-again";
+    Status s = (*stack)->add_udp_service(again);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.message(), "service echo-again: udp port 7 is already bound by echo");
+    stack->reset();
+    engine->reset();
+}
+
+class TimerServiceTest : public StackTest {
+  protected:
+    void SetUp() override {
+        extra_services_.push_back(
+            {"late", {5000}, [](unsigned) { return std::make_unique<LateHandler>(); }});
+        StackTest::SetUp();
+    }
+};
+
+TEST_F(TimerServiceTest, HandlersSendFromTimers) {
+    introduce_peer();
+    send(ipv4(engine_mac_, Ip{}, udp(40000, 5000, Bytes{1})));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(5)));  // not before the timer
+    auto r = receive();
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(checksums_ok(*r));
+    EXPECT_EQ(get16(*r, 34), 5000);
+    EXPECT_EQ(get16(*r, 36), 40000);
+    EXPECT_EQ((*r)[42], 'l');
 }
 
 struct Hostile {
