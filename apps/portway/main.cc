@@ -21,11 +21,13 @@ int main(int argc, char** argv) {
             stack_config.addresses.push_back(*Ipv4Prefix::parse("198.18.0.2/24"));
         }
         auto s = Stack::create(stack_config, engine);
-        if (!s) return Status::error(s.error());
+        if (!s)
+            return Status::error(s.error());
         stack = std::move(*s);
-        for (auto service : {services::echo_service(), services::discard_service(),
-                             services::chargen_service()}) {
-            if (Status st = stack->add_udp_service(std::move(service)); !st) return st;
+        for (auto service :
+             {services::echo_service(), services::discard_service(), services::chargen_service()}) {
+            if (Status st = stack->add_udp_service(std::move(service)); !st)
+                return st;
         }
         app.make_stage = stack->stage_factory();
         return {};

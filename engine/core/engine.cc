@@ -246,7 +246,8 @@ void Engine::stop_ports() {
 
 rte_mempool* Engine::pool(int socket) const {
     for (const auto& p : pools_) {
-        if (p.socket == socket) return p.mp;
+        if (p.socket == socket)
+            return p.mp;
     }
     return pools_.empty() ? nullptr : pools_.front().mp;
 }

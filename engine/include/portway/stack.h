@@ -44,7 +44,7 @@ struct Interface {
 };
 
 class Stack {
-public:
+  public:
     // Interfaces come from the engine's ports (the addresses go on the first).
     static Expected<std::unique_ptr<Stack>> create(const StackConfig& config, Engine& engine);
     ~Stack();
@@ -65,7 +65,7 @@ public:
     const std::vector<UdpService>& udp_services() const { return udp_services_; }
     Engine& engine() const { return *engine_; }
 
-private:
+  private:
     Stack() = default;
 
     StackConfig config_;
