@@ -19,6 +19,12 @@ void TxBuffer::init(uint16_t port, uint16_t queue, uint16_t flush_at, QueueCount
 }
 
 void TxBuffer::push_burst(rte_mbuf* const* pkts, uint16_t n) {
+    if (count_ == 0 && n >= flush_at_) {
+        // A whole burst and nothing waiting: hand the caller's array to the
+        // NIC as it is (what testpmd's io mode does), no copy.
+        transmit(const_cast<rte_mbuf**>(pkts), n);
+        return;
+    }
     if (count_ + n > 2 * kMaxBurst)
         flush();
     std::memcpy(&pkts_[count_], pkts, n * sizeof(rte_mbuf*));
@@ -30,15 +36,19 @@ void TxBuffer::push_burst(rte_mbuf* const* pkts, uint16_t n) {
 void TxBuffer::flush() {
     if (count_ == 0)
         return;
-    const uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts_, count_);
+    transmit(pkts_, count_);
+    count_ = 0;
+}
+
+void TxBuffer::transmit(rte_mbuf** pkts, uint16_t n) {
+    const uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts, n);
     queue_counters_->tx_packets.add(sent);
-    if (unlikely(sent < count_)) {
-        const auto refused = static_cast<uint16_t>(count_ - sent);
+    if (unlikely(sent < n)) {
+        const auto refused = static_cast<uint16_t>(n - sent);
         queue_counters_->tx_refused.add(refused);
         worker_counters_->drop(DropReason::tx_refused, refused);
-        rte_pktmbuf_free_bulk(&pkts_[sent], refused);
+        rte_pktmbuf_free_bulk(&pkts[sent], refused);
     }
-    count_ = 0;
 }
 
 Worker::Worker(unsigned index, unsigned lcore, const LoopOptions& options)

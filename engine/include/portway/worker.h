@@ -59,6 +59,8 @@ class TxBuffer {
     uint16_t pending() const { return count_; }
 
   private:
+    void transmit(rte_mbuf** pkts, uint16_t n);
+
     uint16_t port_ = 0;
     uint16_t queue_ = 0;
     uint16_t count_ = 0;
