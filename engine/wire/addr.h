@@ -75,8 +75,8 @@ class Ipv4Addr {
 
     constexpr bool is_unspecified() const { return value_ == 0; }
     constexpr bool is_broadcast() const { return value_ == 0xFFFFFFFF; }
-    constexpr bool is_multicast() const { return (value_ >> 28) == 0xE; }     // 224.0.0.0/4
-    constexpr bool is_loopback() const { return (value_ >> 24) == 127; }      // 127.0.0.0/8
+    constexpr bool is_multicast() const { return (value_ >> 28) == 0xE; }      // 224.0.0.0/4
+    constexpr bool is_loopback() const { return (value_ >> 24) == 127; }       // 127.0.0.0/8
     constexpr bool is_link_local() const { return (value_ >> 16) == 0xA9FE; }  // 169.254/16
     // 198.18.0.0/15 (RFC 2544): the only range Portway's tests may use.
     constexpr bool is_benchmarking() const { return (value_ >> 17) == (0xC6120000u >> 17); }

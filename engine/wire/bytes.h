@@ -70,10 +70,18 @@ class BigEndian {
 using Be16 = BigEndian<uint16_t>;
 using Be32 = BigEndian<uint32_t>;
 
-inline uint16_t load_be16(const uint8_t* p) { return Be16::load(p).host(); }
-inline uint32_t load_be32(const uint8_t* p) { return Be32::load(p).host(); }
-inline void store_be16(uint8_t* p, uint16_t host) { Be16::from_host(host).store(p); }
-inline void store_be32(uint8_t* p, uint32_t host) { Be32::from_host(host).store(p); }
+inline uint16_t load_be16(const uint8_t* p) {
+    return Be16::load(p).host();
+}
+inline uint32_t load_be32(const uint8_t* p) {
+    return Be32::load(p).host();
+}
+inline void store_be16(uint8_t* p, uint16_t host) {
+    Be16::from_host(host).store(p);
+}
+inline void store_be32(uint8_t* p, uint32_t host) {
+    Be32::from_host(host).store(p);
+}
 
 // The common part of every header view. `View` is the derived template
 // (BasicIpv4View, ...), `Byte` is `const uint8_t` for a read-only view or
@@ -95,8 +103,7 @@ class ViewBase {
 
     // A mutable view reads as a const one.
     operator View<const uint8_t>() const  // NOLINT: implicit on purpose
-        requires kMutable
-    {
+        requires kMutable {
         return View<const uint8_t>::unchecked(bytes_);
     }
 
@@ -107,21 +114,9 @@ class ViewBase {
     uint8_t u8(std::size_t at) const { return bytes_[at]; }
     uint16_t u16(std::size_t at) const { return load_be16(&bytes_[at]); }
     uint32_t u32(std::size_t at) const { return load_be32(&bytes_[at]); }
-    void set_u8(std::size_t at, uint8_t v)
-        requires kMutable
-    {
-        bytes_[at] = v;
-    }
-    void set_u16(std::size_t at, uint16_t v)
-        requires kMutable
-    {
-        store_be16(&bytes_[at], v);
-    }
-    void set_u32(std::size_t at, uint32_t v)
-        requires kMutable
-    {
-        store_be32(&bytes_[at], v);
-    }
+    void set_u8(std::size_t at, uint8_t v) requires kMutable { bytes_[at] = v; }
+    void set_u16(std::size_t at, uint16_t v) requires kMutable { store_be16(&bytes_[at], v); }
+    void set_u32(std::size_t at, uint32_t v) requires kMutable { store_be32(&bytes_[at], v); }
 
     // Bytes [from, to), clamped to the view. Ranges whose end comes from a
     // length field go through here: a mutable view's setter may have changed

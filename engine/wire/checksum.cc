@@ -27,7 +27,7 @@ uint64_t add_bytes(uint64_t acc, const uint8_t* p, std::size_t n) {
         n -= 32;
     }
     while (n >= 8) {
-        uint64_t w;
+        uint64_t w = 0;
         std::memcpy(&w, p, sizeof w);
         acc = add_carry(acc, w);
         p += 8;
@@ -50,11 +50,15 @@ inline uint16_t fold(uint64_t acc) {
     return static_cast<uint16_t>(acc);
 }
 
-inline uint16_t swap16(uint16_t v) { return __builtin_bswap16(v); }
+inline uint16_t swap16(uint16_t v) {
+    return __builtin_bswap16(v);
+}
 
 // Native-order sum to host order: on a little-endian CPU every word was
 // loaded swapped, so the sum is swapped (RFC 1071 §2(B)).
-inline uint16_t native_to_host(uint16_t v) { return Be16::from_raw(v).host(); }
+inline uint16_t native_to_host(uint16_t v) {
+    return Be16::from_raw(v).host();
+}
 
 }  // namespace
 
@@ -91,9 +95,13 @@ Checksum& Checksum::add32(uint32_t host) {
     return add16(static_cast<uint16_t>(host));
 }
 
-uint16_t Checksum::sum() const { return native_to_host(fold(acc_)); }
+uint16_t Checksum::sum() const {
+    return native_to_host(fold(acc_));
+}
 
-uint16_t internet_checksum(Bytes bytes) { return Checksum().add(bytes).finish(); }
+uint16_t internet_checksum(Bytes bytes) {
+    return Checksum().add(bytes).finish();
+}
 
 Checksum ipv4_pseudo_header(Ipv4Addr src, Ipv4Addr dst, IpProtocol protocol, uint16_t length) {
     Checksum c;

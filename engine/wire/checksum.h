@@ -60,8 +60,8 @@ class Checksum {
   private:
     void add_folded(uint16_t native_sum, std::size_t length);
 
-    uint64_t acc_ = 0;   // words summed as loaded (native order), carries deferred
-    bool odd_ = false;   // an odd number of bytes added so far
+    uint64_t acc_ = 0;  // words summed as loaded (native order), carries deferred
+    bool odd_ = false;  // an odd number of bytes added so far
 };
 
 // The checksum of one contiguous span. Over a header that includes its

@@ -28,10 +28,10 @@ enum class EtherType : uint16_t {
     qinq = 0x88A8,  // IEEE 802.1ad service tag
 };
 
-#define PORTWAY_ETHERNET_ERRORS(X)                                                           \
-    X(truncated, "frame shorter than the 14-byte Ethernet header")                           \
-    X(vlan_truncated, "frame ends inside its 802.1Q tag (18 bytes needed)")                  \
-    X(unsupported_vlan, "802.1ad service tag, or a second tag inside the 802.1Q one")        \
+#define PORTWAY_ETHERNET_ERRORS(X)                                                    \
+    X(truncated, "frame shorter than the 14-byte Ethernet header")                    \
+    X(vlan_truncated, "frame ends inside its 802.1Q tag (18 bytes needed)")           \
+    X(unsupported_vlan, "802.1ad service tag, or a second tag inside the 802.1Q one") \
     X(not_ethernet_ii, "EtherType below 0x0600: an IEEE 802.3 length, not an Ethernet II type")
 PORTWAY_WIRE_ERRORS(EthernetError, PORTWAY_ETHERNET_ERRORS);
 
@@ -110,16 +110,8 @@ class BasicEthernetView : public ViewBase<BasicEthernetView, Byte> {
     }
     std::span<Byte> payload() const { return this->range(header_len(), this->size()); }
 
-    void set_dst(MacAddr mac)
-        requires Base::kMutable
-    {
-        mac.store(&this->bytes_[ethernet::kDst]);
-    }
-    void set_src(MacAddr mac)
-        requires Base::kMutable
-    {
-        mac.store(&this->bytes_[ethernet::kSrc]);
-    }
+    void set_dst(MacAddr mac) requires Base::kMutable { mac.store(&this->bytes_[ethernet::kDst]); }
+    void set_src(MacAddr mac) requires Base::kMutable { mac.store(&this->bytes_[ethernet::kSrc]); }
 };
 
 using EthernetView = BasicEthernetView<const uint8_t>;

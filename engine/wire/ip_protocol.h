@@ -11,9 +11,9 @@
 namespace portway::wire {
 
 enum class IpProtocol : uint8_t {
-    icmp = 1,   // RFC 792
-    tcp = 6,    // RFC 9293
-    udp = 17,   // RFC 768
+    icmp = 1,  // RFC 792
+    tcp = 6,   // RFC 9293
+    udp = 17,  // RFC 768
 };
 
 }  // namespace portway::wire

@@ -44,6 +44,11 @@ class [[nodiscard]] Result {
         assert(!ok());
         return error_;
     }
+    // The error, or nullopt on success: for code (and tests) that compare
+    // without checking ok() first.
+    constexpr std::optional<E> maybe_error() const {
+        return ok() ? std::nullopt : std::optional<E>(error_);
+    }
 
   private:
     std::optional<T> value_;
@@ -55,7 +60,9 @@ template <typename E>
 struct ErrorTraits;
 
 template <typename E>
-concept WireError = requires { ErrorTraits<E>::kNames; };
+concept WireError = requires {
+    ErrorTraits<E>::kNames;
+};
 
 // The enumerator's name, e.g. "bad_checksum": stable, used as a counter key.
 template <WireError E>
@@ -81,10 +88,10 @@ inline constexpr std::size_t kErrorCount = ErrorTraits<E>::kNames.size();
 
 // Declares `enum class Type : uint8_t` from LIST(X), where LIST calls
 // X(identifier, "help text") once per error.
-#define PORTWAY_WIRE_ERRORS(Type, LIST)                                  \
-    enum class Type : uint8_t { LIST(PORTWAY_WIRE_ERROR_ENUMERATOR) };   \
-    template <>                                                          \
-    struct ErrorTraits<Type> {                                           \
+#define PORTWAY_WIRE_ERRORS(Type, LIST)                                    \
+    enum class Type : uint8_t { LIST(PORTWAY_WIRE_ERROR_ENUMERATOR) };     \
+    template <>                                                            \
+    struct ErrorTraits<Type> {                                             \
         static constexpr std::array kNames{LIST(PORTWAY_WIRE_ERROR_NAME)}; \
         static constexpr std::array kHelp{LIST(PORTWAY_WIRE_ERROR_HELP)};  \
     }
