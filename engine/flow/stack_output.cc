@@ -10,22 +10,37 @@
 
 #include "flow/port_table.h"
 #include "flow/stack_stage.h"
-#include "ip/checksum.h"
-#include "ip/headers.h"
+#include "ip/mbuf_bytes.h"
 #include "ip/route_table.h"
+#include "wire/arp.h"
+#include "wire/ethernet.h"
+#include "wire/ipv4.h"
+#include "wire/udp.h"
 
 namespace portway::flow {
 
 namespace {
 
-using ip::load16;
-using ip::load32;
-using ip::store16;
-using ip::store32;
-
 constexpr ip::Mac kBroadcastMac{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
 constexpr uint32_t kMaxTimers = 4096;
 constexpr uint32_t kNeighborSlotsPerPoll = 8;
+constexpr uint16_t kIpv4Header = wire::ipv4::kMinHeaderLen;
+constexpr uint16_t kUdpHeader = wire::udp::kHeaderLen;
+
+wire::Ipv4Addr to_wire(Ipv4Address a) {
+    return wire::Ipv4Addr(a.value);
+}
+
+// The UDP checksum of a datagram already in `m` from offset 0 (its field
+// zeroed): the pseudo-header plus every byte of the chain.
+uint16_t udp_checksum(const rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
+                      uint16_t length) {
+    wire::Checksum sum = wire::ipv4_pseudo_header(to_wire(source), to_wire(destination),
+                                                  wire::IpProtocol::udp, length);
+    ip::add_mbuf_bytes(sum, m, 0, length);
+    const uint16_t c = sum.finish();
+    return c == 0 ? 0xFFFF : c;  // RFC 768: zero means "no checksum"
+}
 
 }  // namespace
 
@@ -62,7 +77,7 @@ void StackStage::on_poll(Worker&, uint64_t now_tsc) {
         if (worker_.index() == 0) {
             for (const auto& ifc : stack_.interfaces()) {
                 for (const auto& a : ifc.addresses) {
-                    send_arp(ifc, ip::arp::kOpRequest, ip::Mac{}, a.address, a.address);
+                    send_arp(ifc, wire::ArpOperation::request, ip::Mac{}, a.address, a.address);
                 }
             }
         }
@@ -74,7 +89,7 @@ void StackStage::on_poll(Worker&, uint64_t now_tsc) {
             for (const auto& ifc : stack_.interfaces()) {
                 if (ifc.addresses.empty())
                     continue;
-                send_arp(ifc, ip::arp::kOpRequest, ip::Mac{}, ifc.source_for({ip}), {ip});
+                send_arp(ifc, wire::ArpOperation::request, ip::Mac{}, ifc.source_for({ip}), {ip});
                 return;
             }
         },
@@ -100,50 +115,35 @@ bool StackStage::schedule(uint16_t service, uint64_t after_ns, uint64_t token) {
     return true;
 }
 
-void StackStage::icmp_error(const Ipv4Info& info, const rte_mbuf* m, uint8_t type, uint8_t code) {
+void StackStage::icmp_unreachable(const Ipv4Info& info, rte_mbuf* m, wire::UnreachableCode code) {
     // RFC 1122 §3.2.2: never about an ICMP error, a datagram to a broadcast
-    // or multicast address, a non-first fragment, or a source that is not a
-    // single host. (Reassembled datagrams are whole: their first fragment
-    // is quoted.)
+    // or multicast address or sent as a link-layer broadcast, a non-first
+    // fragment, or a source that is not a single host. (A reassembled
+    // datagram is whole: its first fragment is quoted.)
     if (info.broadcast || info.destination.is_multicast() || info.source.is_unspecified())
         return;
-    const auto* h = rte_pktmbuf_mtod_offset(m, const uint8_t*, info.l2_length);
-    const uint16_t flags_offset = load16(h + ip::ipv4::kFlagsFrag);
-    if (!info.reassembled && (flags_offset & ip::ipv4::kOffsetMask) != 0)
+    const auto frame = ip::first_segment(m, 0);
+    if (wire::MacAddr::load(frame.data()).is_multicast())
         return;
-    if (info.protocol == ip::ipv4::kProtoIcmp) {
-        const auto* icmp = h + info.ip_header_length;
-        const uint8_t t = icmp[ip::icmp::kType];
-        if (t != ip::icmp::kEchoRequest && t != ip::icmp::kEchoReply && t != 13 && t != 15 &&
-            t != 17) {
-            return;  // an error (or unknown): never answer an error with an error
-        }
+    const auto original = frame.subspan(info.l2_length);
+    const auto header = wire::Ipv4View::unchecked(original.first(info.ip_header_length));
+    if (!info.reassembled && header.fragment_offset() != 0)
+        return;
+    if (info.protocol == static_cast<uint8_t>(wire::IpProtocol::icmp)) {
+        const auto icmp = wire::IcmpView::check(original.subspan(info.ip_header_length));
+        if (!icmp || wire::is_icmp_error(icmp->type()))
+            return;
     }
-    const auto* eth = rte_pktmbuf_mtod(m, const uint8_t*);
-    if ((eth[0] & 1) != 0)
-        return;  // link-layer broadcast or multicast
     if (!icmp_bucket_.take(now_ns_)) {
         worker_.counters().drop(DropReason::icmp_error_rate_limited);
         return;
     }
-    // RFC 792: the original IP header and the first 8 bytes of its data.
-    const uint32_t quoted =
-        info.ip_header_length + std::min<uint32_t>(8, m->pkt_len - info.l4_offset);
-    rte_mbuf* e = alloc_chain(ip::icmp::kHeader + quoted, [&](std::span<uint8_t> out) {
-        std::memset(out.data(), 0, ip::icmp::kHeader);
-        out[ip::icmp::kType] = type;
-        out[ip::icmp::kCode] = code;
-        const uint8_t* src = static_cast<const uint8_t*>(
-            rte_pktmbuf_read(m, info.l2_length, quoted, out.data() + ip::icmp::kHeader));
-        if (src != out.data() + ip::icmp::kHeader) {
-            std::memcpy(out.data() + ip::icmp::kHeader, src, quoted);
-        }
-        store16(out.data() + ip::icmp::kChecksum,
-                ip::checksum_field(ip::ones_sum(out.data(), out.size())));
-    });
+    const wire::IcmpRepr error = wire::IcmpRepr::dest_unreachable(code, original);
+    rte_mbuf* e = alloc_chain(static_cast<uint32_t>(error.buffer_len()),
+                              [&](std::span<uint8_t> out) { error.emit(out); });
     if (e == nullptr)
         return;
-    ip_output(e, info.destination, info.source, ip::ipv4::kProtoIcmp);
+    ip_output(e, info.destination, info.source, static_cast<uint8_t>(wire::IpProtocol::icmp));
 }
 
 bool StackStage::ip_output(rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
@@ -156,11 +156,11 @@ bool StackStage::ip_output(rte_mbuf* m, Ipv4Address source, Ipv4Address destinat
     }
     if (source.is_unspecified())
         source = ifc->source_for(destination);
-    if (m->pkt_len + ip::ipv4::kMinHeader > 65535) {
+    if (m->pkt_len + kIpv4Header > wire::ipv4::kMaxTotalLength) {
         worker_.drop(m, DropReason::frag_too_big);
         return false;
     }
-    if (m->pkt_len + ip::ipv4::kMinHeader > ifc->mtu) {
+    if (m->pkt_len + kIpv4Header > ifc->mtu) {
         return fragment(*ifc, m, source, destination, protocol, hop->address);
     }
     return ip_output_one(*ifc, m, source, destination, protocol, next_ip_id(), 0, hop->address);
@@ -169,29 +169,26 @@ bool StackStage::ip_output(rte_mbuf* m, Ipv4Address source, Ipv4Address destinat
 bool StackStage::ip_output_one(const Interface& ifc, rte_mbuf* m, Ipv4Address source,
                                Ipv4Address destination, uint8_t protocol, uint16_t id,
                                uint16_t flags_offset, Ipv4Address next_hop) {
-    const uint32_t total = m->pkt_len + ip::ipv4::kMinHeader;
-    auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, ip::ipv4::kMinHeader));
+    wire::Ipv4Repr ip;
+    ip.src = to_wire(source);
+    ip.dst = to_wire(destination);
+    ip.protocol = wire::IpProtocol{protocol};
+    ip.ttl = stack_.config().ttl;
+    ip.ident = id;
+    ip.more_fragments = (flags_offset & wire::ipv4::kFlagMf) != 0;
+    ip.fragment_offset = flags_offset & wire::ipv4::kFragmentOffsetMask;
+    ip.payload_len = static_cast<uint16_t>(m->pkt_len);
+    auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kIpv4Header));
     if (h == nullptr) {
         worker_.drop(m, DropReason::no_mbuf);
         return false;
     }
-    h[ip::ipv4::kVersionIhl] = 0x45;
-    h[ip::ipv4::kTos] = 0;
-    store16(h + ip::ipv4::kTotalLength, static_cast<uint16_t>(total));
-    store16(h + ip::ipv4::kId, id);
-    store16(h + ip::ipv4::kFlagsFrag, flags_offset);
-    h[ip::ipv4::kTtl] = stack_.config().ttl;
-    h[ip::ipv4::kProtocol] = protocol;
-    store16(h + ip::ipv4::kChecksum, 0);
-    store32(h + ip::ipv4::kSrc, source.value);
-    store32(h + ip::ipv4::kDst, destination.value);
-    m->l3_len = ip::ipv4::kMinHeader;
+    m->l3_len = kIpv4Header;
     if (ifc.tx_ip_checksum) {
+        ip.emit({h, kIpv4Header}, wire::ChecksumMode::offload);
         m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
     } else {
-        store16(h + ip::ipv4::kChecksum, ip::checksum_field(ip::ones_sum(h, ip::ipv4::kMinHeader)));
-        if ((m->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM) != 0)
-            m->ol_flags |= RTE_MBUF_F_TX_IPV4;
+        ip.emit({h, kIpv4Header}, wire::ChecksumMode::software);
     }
     return l2_output(ifc, m, next_hop, destination);
 }
@@ -203,7 +200,7 @@ bool StackStage::fragment(const Interface& ifc, rte_mbuf* m, Ipv4Address source,
     // we serve (big pings and datagrams), and the checksum offload cannot
     // apply to fragments anyway: the transport checksum is already final.
     const uint32_t payload = m->pkt_len;
-    const uint32_t piece = (ifc.mtu - ip::ipv4::kMinHeader) & ~7u;
+    const uint32_t piece = (ifc.mtu - kIpv4Header) & ~7u;
     const uint16_t id = next_ip_id();
     bool ok = true;
     for (uint32_t offset = 0; offset < payload; offset += piece) {
@@ -219,7 +216,7 @@ bool StackStage::fragment(const Interface& ifc, rte_mbuf* m, Ipv4Address source,
             break;
         }
         const bool more = offset + len < payload;
-        const auto flags = static_cast<uint16_t>((more ? ip::ipv4::kFlagMf : 0) | (offset / 8));
+        const auto flags = static_cast<uint16_t>((more ? wire::ipv4::kFlagMf : 0) | (offset / 8));
         ok &= ip_output_one(ifc, f, source, destination, protocol, id, flags, next_hop);
     }
     rte_pktmbuf_free(m);  // its bytes went out in the fragments
@@ -229,7 +226,7 @@ bool StackStage::fragment(const Interface& ifc, rte_mbuf* m, Ipv4Address source,
 bool StackStage::l2_output(const Interface& ifc, rte_mbuf* m, Ipv4Address next_hop,
                            Ipv4Address destination) {
     if (ifc.is_broadcast(destination)) {
-        emit_ethernet(ifc, m, kBroadcastMac, ip::eth::kTypeIpv4);
+        emit_ethernet(ifc, m, kBroadcastMac, static_cast<uint16_t>(wire::EtherType::ipv4));
         return true;
     }
     ip::Mac mac{};
@@ -237,10 +234,11 @@ bool StackStage::l2_output(const Interface& ifc, rte_mbuf* m, Ipv4Address next_h
     bool did_evict = false;
     switch (neighbors_.resolve(next_hop.value, m, now_ns_, mac, evicted, did_evict)) {
         case ip::ResolveResult::resolved:
-            emit_ethernet(ifc, m, mac, ip::eth::kTypeIpv4);
+            emit_ethernet(ifc, m, mac, static_cast<uint16_t>(wire::EtherType::ipv4));
             return true;
         case ip::ResolveResult::send_request:
-            send_arp(ifc, ip::arp::kOpRequest, ip::Mac{}, ifc.source_for(next_hop), next_hop);
+            send_arp(ifc, wire::ArpOperation::request, ip::Mac{}, ifc.source_for(next_hop),
+                     next_hop);
             break;
         case ip::ResolveResult::queued:
             break;
@@ -255,35 +253,35 @@ bool StackStage::l2_output(const Interface& ifc, rte_mbuf* m, Ipv4Address next_h
 
 void StackStage::emit_ethernet(const Interface& ifc, rte_mbuf* m, const ip::Mac& destination,
                                uint16_t ethertype) {
-    auto* eth = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, ip::eth::kHeader));
-    if (eth == nullptr) {
+    wire::EthernetRepr eth;
+    eth.dst = wire::MacAddr::load(destination.data());
+    eth.src = wire::MacAddr::load(ifc.mac.data());
+    eth.ethertype = wire::EtherType{ethertype};
+    auto* p =
+        reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, static_cast<uint16_t>(eth.header_len())));
+    if (p == nullptr) {
         worker_.drop(m, DropReason::no_mbuf);
         return;
     }
-    std::copy(destination.begin(), destination.end(), eth + ip::eth::kDst);
-    std::copy(ifc.mac.begin(), ifc.mac.end(), eth + ip::eth::kSrc);
-    store16(eth + ip::eth::kType, ethertype);
-    m->l2_len = ip::eth::kHeader;
+    eth.emit({p, eth.header_len()});
+    m->l2_len = eth.header_len() & 0x7F;
     worker_.send(ifc.port, m);
 }
 
-void StackStage::send_arp(const Interface& ifc, uint16_t op, const ip::Mac& target_mac,
+void StackStage::send_arp(const Interface& ifc, wire::ArpOperation op, const ip::Mac& target_mac,
                           Ipv4Address sender, Ipv4Address target) {
-    rte_mbuf* m = alloc_chain(ip::arp::kLength, [&](std::span<uint8_t> a) {
-        store16(a.data() + ip::arp::kHwType, ip::arp::kHwEthernet);
-        store16(a.data() + ip::arp::kProtoType, ip::eth::kTypeIpv4);
-        a[ip::arp::kHwLen] = 6;
-        a[ip::arp::kProtoLen] = 4;
-        store16(a.data() + ip::arp::kOp, op);
-        std::copy(ifc.mac.begin(), ifc.mac.end(), a.data() + ip::arp::kSenderMac);
-        store32(a.data() + ip::arp::kSenderIp, sender.value);
-        std::copy(target_mac.begin(), target_mac.end(), a.data() + ip::arp::kTargetMac);
-        store32(a.data() + ip::arp::kTargetIp, target.value);
-    });
+    wire::ArpRepr arp;
+    arp.operation = op;
+    arp.sender_mac = wire::MacAddr::load(ifc.mac.data());
+    arp.sender_ip = to_wire(sender);
+    arp.target_mac = wire::MacAddr::load(target_mac.data());
+    arp.target_ip = to_wire(target);
+    rte_mbuf* m = alloc_chain(static_cast<uint32_t>(wire::ArpRepr::buffer_len()),
+                              [&](std::span<uint8_t> out) { arp.emit(out); });
     if (m == nullptr)
         return;
-    emit_ethernet(ifc, m, op == ip::arp::kOpRequest ? kBroadcastMac : target_mac,
-                  ip::eth::kTypeArp);
+    emit_ethernet(ifc, m, op == wire::ArpOperation::request ? kBroadcastMac : target_mac,
+                  static_cast<uint16_t>(wire::EtherType::arp));
 }
 
 rte_mbuf* StackStage::alloc_chain(uint32_t length,
@@ -336,12 +334,12 @@ rte_mbuf* StackStage::alloc_chain(uint32_t length,
 bool StackStage::udp_send(const Interface* via, Ipv4Address source, const Endpoint& remote,
                           uint16_t local_port, uint32_t length,
                           const std::function<void(std::span<uint8_t>)>& fill) {
-    if (length + ip::udp::kHeader > 65535 - ip::ipv4::kMinHeader)
+    if (length + kUdpHeader > wire::ipv4::kMaxTotalLength - kIpv4Header)
         return false;
     rte_mbuf* m = alloc_chain(length, fill);
     if (m == nullptr)
         return false;
-    auto* u = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, ip::udp::kHeader));
+    auto* u = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kUdpHeader));
     if (u == nullptr) {
         worker_.drop(m, DropReason::no_mbuf);
         return false;
@@ -356,17 +354,14 @@ bool StackStage::udp_send(const Interface* via, Ipv4Address source, const Endpoi
         source = ifc->source_for(remote.address);
     }
     const auto udp_length = static_cast<uint16_t>(m->pkt_len);
-    store16(u + ip::udp::kSrcPort, local_port);
-    store16(u + ip::udp::kDstPort, remote.port);
-    store16(u + ip::udp::kLength, udp_length);
-    store16(u + ip::udp::kChecksum, 0);
-    uint16_t sum = 0;
-    ip::ones_sum(m, 0, udp_length, sum);
-    sum = ip::udp_checksum_field(
-        sum + ip::pseudo_header_sum(source, remote.address, ip::ipv4::kProtoUdp, udp_length));
-    store16(u + ip::udp::kChecksum, sum);
-    m->l4_len = ip::udp::kHeader;
-    return ip_output(m, source, remote.address, ip::ipv4::kProtoUdp);
+    auto header = wire::MutUdpView::unchecked({u, kUdpHeader});
+    header.set_src_port(local_port);
+    header.set_dst_port(remote.port);
+    header.set_length(udp_length);
+    header.set_checksum(0);
+    header.set_checksum(udp_checksum(m, source, remote.address, udp_length));
+    m->l4_len = kUdpHeader;
+    return ip_output(m, source, remote.address, static_cast<uint8_t>(wire::IpProtocol::udp));
 }
 
 bool StackStage::udp_reflect(const UdpDatagram& received) {
@@ -380,16 +375,13 @@ bool StackStage::udp_reflect(const UdpDatagram& received) {
     if (m->pkt_len > info.l4_length) {
         rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - info.l4_length));
     }
-    auto* u = rte_pktmbuf_mtod(m, uint8_t*);
-    store16(u + ip::udp::kSrcPort, received.local.port);
-    store16(u + ip::udp::kDstPort, received.remote.port);
+    auto header = wire::MutUdpView::unchecked(ip::first_segment(m, 0).first(kUdpHeader));
+    header.set_src_port(received.local.port);
+    header.set_dst_port(received.remote.port);
     Ipv4Address source = received.local.address;
-    if (info.broadcast)
-        source = Ipv4Address{};
-    const Interface* ifc = nullptr;
-    if (source.is_unspecified()) {
+    if (info.broadcast) {
         const auto hop = stack_.routes().lookup(received.remote.address);
-        ifc = hop ? stack_.interface(hop->port) : nullptr;
+        const Interface* ifc = hop ? stack_.interface(hop->port) : nullptr;
         if (ifc == nullptr) {
             worker_.drop(m, DropReason::ip_no_route);
             return false;
@@ -398,17 +390,14 @@ bool StackStage::udp_reflect(const UdpDatagram& received) {
     }
     // Swapping addresses and ports leaves the one's-complement sum as it
     // was; only a broadcast's new source changes it, so recompute then.
-    if (info.broadcast && load16(u + ip::udp::kChecksum) != 0) {
-        store16(u + ip::udp::kChecksum, 0);
-        uint16_t sum = 0;
-        ip::ones_sum(m, 0, info.l4_length, sum);
-        sum = ip::udp_checksum_field(sum + ip::pseudo_header_sum(source, received.remote.address,
-                                                                 ip::ipv4::kProtoUdp,
-                                                                 info.l4_length));
-        store16(u + ip::udp::kChecksum, sum);
+    if (info.broadcast && header.checksum() != 0) {
+        header.set_checksum(0);
+        header.set_checksum(udp_checksum(m, source, received.remote.address,
+                                         static_cast<uint16_t>(info.l4_length)));
     }
     m->ol_flags = 0;
-    return ip_output(m, source, received.remote.address, ip::ipv4::kProtoUdp);
+    return ip_output(m, source, received.remote.address,
+                     static_cast<uint8_t>(wire::IpProtocol::udp));
 }
 
 bool CoreUdpSocket::reply(const UdpDatagram& to, std::span<const uint8_t> payload) {

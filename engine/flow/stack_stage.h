@@ -17,6 +17,8 @@
 #include "ip/token_bucket.h"
 #include "portway/stack.h"
 #include "portway/worker.h"
+#include "wire/arp.h"
+#include "wire/icmp.h"
 
 namespace portway::flow {
 
@@ -88,9 +90,9 @@ class StackStage final : public PacketStage {
     void icmp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& info);
     void udp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& info);
 
-    // Sends the ICMP error `type`/`code` about the datagram in `m` (which the
+    // Sends a destination unreachable about the datagram in `m` (which the
     // caller still owns) if RFC 1122 §3.2.2 and the token bucket allow it.
-    void icmp_error(const Ipv4Info& info, const rte_mbuf* m, uint8_t type, uint8_t code);
+    void icmp_unreachable(const Ipv4Info& info, rte_mbuf* m, wire::UnreachableCode code);
     // `m` starts at the transport header; prepends IPv4 (fragmenting when
     // needed) and hands the result to l2_output. Consumes `m`.
     bool ip_output(rte_mbuf* m, Ipv4Address source, Ipv4Address destination, uint8_t protocol);
@@ -103,8 +105,8 @@ class StackStage final : public PacketStage {
                    Ipv4Address destination);
     void emit_ethernet(const Interface& ifc, rte_mbuf* m, const ip::Mac& destination,
                        uint16_t ethertype);
-    void send_arp(const Interface& ifc, uint16_t op, const ip::Mac& target_mac, Ipv4Address sender,
-                  Ipv4Address target);
+    void send_arp(const Interface& ifc, wire::ArpOperation op, const ip::Mac& target_mac,
+                  Ipv4Address sender, Ipv4Address target);
     rte_mbuf* alloc_chain(uint32_t length, const std::function<void(std::span<uint8_t>)>& fill);
     uint16_t next_ip_id() { return ip_id_++; }
 
