@@ -1,30 +1,20 @@
 #include "portway/net.h"
 
 #include "portway/cli.h"
+#include "wire/addr.h"
 
 namespace portway {
 
+// The public value type delegates to wire's, so there is one parser.
 std::optional<Ipv4Address> Ipv4Address::parse(std::string_view text) {
-    uint32_t value = 0;
-    for (int i = 0; i < 4; ++i) {
-        const auto dot = text.find('.');
-        const std::string_view part = i < 3 ? text.substr(0, dot) : text;
-        if ((i < 3 && dot == std::string_view::npos) || part.empty() || part.size() > 3) {
-            return std::nullopt;
-        }
-        uint64_t octet = 0;
-        if (!parse_uint(part, octet) || octet > 255)
-            return std::nullopt;
-        value = (value << 8) | static_cast<uint32_t>(octet);
-        if (i < 3)
-            text.remove_prefix(dot + 1);
-    }
-    return Ipv4Address{value};
+    auto a = wire::Ipv4Addr::parse(text);
+    if (!a)
+        return std::nullopt;
+    return Ipv4Address{a->host()};
 }
 
 std::string Ipv4Address::to_string() const {
-    return std::to_string(value >> 24) + "." + std::to_string((value >> 16) & 0xFF) + "." +
-           std::to_string((value >> 8) & 0xFF) + "." + std::to_string(value & 0xFF);
+    return std::string(wire::Ipv4Addr(value).format().view());
 }
 
 std::optional<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) {
