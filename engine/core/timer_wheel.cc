@@ -9,9 +9,13 @@ namespace {
 
 // Timer expiries are in ticks; a deadline is rounded up so nothing fires
 // early.
-uint64_t ceil_div(uint64_t a, uint64_t b) { return a / b + (a % b != 0 ? 1 : 0); }
+uint64_t ceil_div(uint64_t a, uint64_t b) {
+    return a / b + (a % b != 0 ? 1 : 0);
+}
 
-bool list_empty(const detail::TimerLink& head) { return head.next == &head; }
+bool list_empty(const detail::TimerLink& head) {
+    return head.next == &head;
+}
 
 }  // namespace
 
@@ -126,8 +130,11 @@ void TimerWheel::cascade(unsigned index) {
 }
 
 std::size_t TimerWheel::process_tick(TimePoint now) {
-    // Top level first: a timer cascaded from level 3 may drop into the level
-    // 2 slot that is cascaded in this same tick, and so on down to level 0.
+    // Cascade every level whose slot index just rolled over. The order does
+    // not matter: a re-placed timer lands at the level of the highest byte in
+    // which it still differs from now_tick_, in a slot other than that
+    // level's current one, or in level 0's current slot if it is due now,
+    // which is fired below.
     if ((now_tick_ & ((uint64_t{1} << kSpanBits) - 1)) == 0)
         cascade(kOverflow);
     for (unsigned level = kLevels - 1; level > 0; --level) {

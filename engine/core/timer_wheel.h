@@ -38,7 +38,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tcp/time.h"
+#include "core/time.h"
 
 namespace portway::core {
 

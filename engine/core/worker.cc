@@ -102,9 +102,16 @@ void Worker::idle_wait() {
 void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
     rte_mbuf* pkts[kMaxBurst];
     const uint16_t burst = options_.burst;
+    // One TSC read per iteration: the start of this one is the end of the
+    // last, so an iteration that moved packets is charged up to here.
+    uint64_t start = rte_rdtsc();
+    bool last_moved = false;
     while (!stop.load(std::memory_order_relaxed)) {
-        const uint64_t start = rte_rdtsc();
-        now_tsc_ = start;
+        const uint64_t now = rte_rdtsc();
+        if (last_moved)
+            counters_.busy_cycles.add(now - start);
+        start = now;
+        now_tsc_ = now;
         uint32_t moved = 0;
         for (uint16_t i = 0; i < nb_rx_; ++i) {
             const RxQueueRef q = rx_[i];
@@ -115,12 +122,12 @@ void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
             moved += n;
             stage.on_burst(*this, q.port, pkts, n);
         }
-        stage.on_poll(*this, start);
+        stage.on_poll(*this, now);
         flush();
         counters_.polls.inc();
-        if (moved != 0) {
+        last_moved = moved != 0;
+        if (last_moved) {
             counters_.packets.add(moved);
-            counters_.busy_cycles.add(rte_rdtsc() - start);
             idle_streak_ = 0;
         } else {
             counters_.empty_polls.inc();
@@ -128,6 +135,8 @@ void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
                 idle_wait();
         }
     }
+    if (last_moved)
+        counters_.busy_cycles.add(rte_rdtsc() - start);
     flush();
     stage.on_stop(*this);
     flush();

@@ -59,12 +59,18 @@ class SeqNum {
     uint32_t raw_ = 0;
 };
 
-constexpr SeqNum seq_max(SeqNum a, SeqNum b) { return a < b ? b : a; }
-constexpr SeqNum seq_min(SeqNum a, SeqNum b) { return a < b ? a : b; }
+constexpr SeqNum seq_max(SeqNum a, SeqNum b) {
+    return a < b ? b : a;
+}
+constexpr SeqNum seq_min(SeqNum a, SeqNum b) {
+    return a < b ? a : b;
+}
 
 // start <= seq < start + len, evaluated as one unsigned distance so that it
 // is exact across the wrap for any len up to 2^32 - 1.
-constexpr bool in_window(SeqNum seq, SeqNum start, uint32_t len) { return seq - start < len; }
+constexpr bool in_window(SeqNum seq, SeqNum start, uint32_t len) {
+    return seq - start < len;
+}
 
 // The segment acceptability test of RFC 9293 §3.10.7.4 (first check, "There
 // are four cases"): seg_len counts SYN and FIN.
@@ -90,9 +96,7 @@ struct SeqRange {
     constexpr bool empty() const { return begin == end; }
     constexpr bool contains(SeqNum s) const { return in_window(s, begin, size()); }
     // Whether [begin, end) lies inside `outer` (both in one 2^31 window).
-    constexpr bool within(SeqRange outer) const {
-        return outer.begin <= begin && end <= outer.end;
-    }
+    constexpr bool within(SeqRange outer) const { return outer.begin <= begin && end <= outer.end; }
     friend constexpr bool operator==(SeqRange, SeqRange) = default;
 
     template <class Os>
@@ -101,6 +105,8 @@ struct SeqRange {
     }
 };
 
-constexpr SeqRange seq_range(SeqNum begin, uint32_t len) { return {begin, begin + len}; }
+constexpr SeqRange seq_range(SeqNum begin, uint32_t len) {
+    return {begin, begin + len};
+}
 
 }  // namespace portway::tcp

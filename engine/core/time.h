@@ -68,13 +68,23 @@ class Nanos {
     uint64_t ns_ = 0;
 };
 
-constexpr Nanos ns(uint64_t n) { return Nanos(n); }
-constexpr Nanos us(uint64_t n) { return Nanos(n * 1'000); }
-constexpr Nanos ms(uint64_t n) { return Nanos(n * 1'000'000); }
-constexpr Nanos seconds(uint64_t n) { return Nanos(n * 1'000'000'000); }
+constexpr Nanos ns(uint64_t n) {
+    return Nanos(n);
+}
+constexpr Nanos us(uint64_t n) {
+    return Nanos(n * 1'000);
+}
+constexpr Nanos ms(uint64_t n) {
+    return Nanos(n * 1'000'000);
+}
+constexpr Nanos seconds(uint64_t n) {
+    return Nanos(n * 1'000'000'000);
+}
 
 // |a - b|, which the saturating subtraction alone cannot express.
-constexpr Nanos abs_diff(Nanos a, Nanos b) { return a > b ? a - b : b - a; }
+constexpr Nanos abs_diff(Nanos a, Nanos b) {
+    return a > b ? a - b : b - a;
+}
 
 class TimePoint {
   public:

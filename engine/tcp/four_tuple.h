@@ -1,0 +1,41 @@
+// A connection's 4-tuple, and the keyed hash of it that ISNs and SYN
+// cookies are built from.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "tcp/siphash.h"
+
+namespace portway::tcp {
+
+// Addresses and ports in host byte order, as seen from this host.
+struct FourTuple {
+    uint32_t local_addr = 0;
+    uint32_t remote_addr = 0;
+    uint16_t local_port = 0;
+    uint16_t remote_port = 0;
+    friend constexpr bool operator==(const FourTuple&, const FourTuple&) = default;
+};
+
+// SipHash-2-4 of the tuple and two 64-bit words, serialised field by field
+// in a fixed little-endian layout: the result does not depend on struct
+// padding or host byte order. The words let callers mix in a counter and
+// separate uses of one key (domain separation).
+inline uint64_t tuple_hash(const SipKey& key, const FourTuple& t, uint64_t word0, uint64_t word1) {
+    std::array<uint8_t, 28> buf{};
+    std::size_t at = 0;
+    auto put = [&](uint64_t v, std::size_t bytes) {
+        for (std::size_t i = 0; i < bytes; ++i)
+            buf[at++] = static_cast<uint8_t>(v >> (8 * i));
+    };
+    put(t.local_addr, 4);
+    put(t.remote_addr, 4);
+    put(t.local_port, 2);
+    put(t.remote_port, 2);
+    put(word0, 8);
+    put(word1, 8);
+    return siphash24(key, buf);
+}
+
+}  // namespace portway::tcp
