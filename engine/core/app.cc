@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <pthread.h>
+
 #include "portway/eal.h"
 #include "portway/telemetry.h"
 #include "portway/topology.h"
@@ -56,6 +58,18 @@ void control_loop(Engine& engine, const RuntimeConfig& config, bool print) {
                 std::chrono::duration<double>(config.stats_interval_s));
         }
     }
+}
+
+struct ControlArgs {
+    Engine* engine;
+    const RuntimeConfig* config;
+    bool print;
+};
+
+void* control_entry(void* arg) {
+    auto* a = static_cast<ControlArgs*>(arg);
+    control_loop(*a->engine, *a->config, a->print);
+    return nullptr;
 }
 
 }  // namespace
@@ -172,11 +186,20 @@ int run_app(int argc, char** argv, App& app) {
             std::fprintf(stderr, "%s: %s\n", app.name.c_str(), s.message().c_str());
             exit_code = 1;
         } else {
-            std::thread control(control_loop, std::ref(eng), std::cref(config), !config.quiet);
+            // A DPDK control thread: EAL pins it to the CPUs no lcore uses,
+            // so the stats line never preempts a worker.
+            ControlArgs control_args{&eng, &config, !config.quiet};
+            pthread_t control{};
+            const bool control_started = rte_ctrl_thread_create(&control, "portway-ctrl", nullptr,
+                                                                &control_entry, &control_args) == 0;
+            if (!control_started) {
+                say(config.quiet, app.name + ": cannot start the control thread; no stats line");
+            }
             eng.run_main_worker();
             eng.wait_workers();
             eng.request_stop();
-            control.join();
+            if (control_started)
+                pthread_join(control, nullptr);
         }
         const double elapsed =
             static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(eng.tsc_hz());
