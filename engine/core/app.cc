@@ -39,10 +39,22 @@ void say(bool quiet, const std::string& line) {
 void control_loop(Engine& engine, const RuntimeConfig& config, bool print) {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
-    auto next_print = t0 + std::chrono::duration<double>(config.stats_interval_s);
+    const auto interval = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(config.stats_interval_s));
+    Clock::time_point next_print = t0 + interval;
     StatsSnapshot prev = engine.snapshot();
     while (!engine.stop_requested()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        // Wake only when there is something to do (a line to print, the
+        // duration to end) or every 100 ms to notice a signal: on machines
+        // whose CPUs share a core, a busy control thread slows the workers.
+        auto wake = Clock::now() + std::chrono::milliseconds(100);
+        if (print && config.stats_interval_s > 0)
+            wake = std::min(wake, next_print);
+        if (config.duration_s > 0) {
+            wake = std::min(wake, t0 + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(config.duration_s)));
+        }
+        std::this_thread::sleep_until(wake);
         const auto now = Clock::now();
         const double elapsed = std::chrono::duration<double>(now - t0).count();
         if (config.duration_s > 0 && elapsed >= config.duration_s) {
@@ -54,8 +66,7 @@ void control_loop(Engine& engine, const RuntimeConfig& config, bool print) {
             std::printf("%s\n", format_stats_line(prev, cur, engine.tsc_hz(), elapsed).c_str());
             std::fflush(stdout);
             prev = std::move(cur);
-            next_print += std::chrono::duration_cast<Clock::duration>(
-                std::chrono::duration<double>(config.stats_interval_s));
+            next_print += interval;
         }
     }
 }
