@@ -27,6 +27,7 @@ class ForwardStage final : public PacketStage {
     ForwardStage(Mode mode, const std::array<uint16_t, kMaxPorts>& peer)
         : mode_(mode), peer_(peer) {}
     void on_burst(Worker& worker, uint16_t port, rte_mbuf** pkts, uint16_t n) override;
+    bool needs_clock() const override { return false; }
 
   private:
     Mode mode_;

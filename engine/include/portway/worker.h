@@ -39,6 +39,10 @@ class PacketStage {
     virtual void on_poll(Worker& /*worker*/, uint64_t /*now_tsc*/) {}
     // Called on the worker's lcore after its loop ends: release held mbufs.
     virtual void on_stop(Worker& /*worker*/) {}
+    // A stage with no timers (plain forwarding) returns false: the loop then
+    // skips on_poll() and reads the TSC only once every kClockSampleEvery
+    // iterations, estimating busy cycles from the share of busy iterations.
+    virtual bool needs_clock() const { return true; }
 };
 
 // Packets waiting to go out on one TX queue.
@@ -126,6 +130,7 @@ class alignas(64) Worker {
     unsigned lcore_;
     LoopOptions options_;
     uint64_t now_tsc_ = 0;
+    static constexpr uint32_t kClockSampleEvery = 64;
     uint32_t idle_streak_ = 0;
     uint16_t nb_rx_ = 0;
     uint16_t tx_ports_[kMaxPorts] = {};  // ports with a TX queue, for flush()
