@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Write a pcap of minimum-size UDP/IPv4 Ethernet frames for bench/run.
+
+Each frame is 60 bytes as captured (14 Ethernet + 20 IPv4 + 8 UDP + 18 bytes
+of payload), i.e. a 64-byte frame on the wire once the 4-byte FCS is added;
+the pcap holds no FCS.  Flows differ by source IPv4 address and source UDP
+port; every address is inside 198.18.0.0/15 (RFC 2544 benchmarking range).
+IPv4 header and UDP checksums are valid.  Python 3 standard library only.
+"""
+import argparse
+import struct
+import sys
+
+ETH_DST = bytes.fromhex("020000000002")  # locally administered
+ETH_SRC = bytes.fromhex("020000000001")
+DST_IP = (198, 19, 255, 1)               # 198.19.255.1
+DST_PORT = 9                             # discard
+FRAME_LEN = 60                           # without FCS; 64 on the wire
+
+
+def csum16(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def frame(flow: int, payload_len: int) -> bytes:
+    # Source 198.18.x.y: flow index spread over the low 16 bits (+1 so no .0).
+    host = flow + 1
+    src_ip = bytes((198, 18, (host >> 8) & 0xFF, host & 0xFF))
+    dst_ip = bytes(DST_IP)
+    sport = 1024 + flow
+    payload = bytes((flow + i) & 0xFF for i in range(payload_len))
+    udp_len = 8 + payload_len
+    pseudo = src_ip + dst_ip + struct.pack("!BBH", 0, 17, udp_len)
+    udp_nocsum = struct.pack("!HHHH", sport, DST_PORT, udp_len, 0) + payload
+    ucs = csum16(pseudo + udp_nocsum)
+    if ucs == 0:
+        ucs = 0xFFFF
+    udp = struct.pack("!HHHH", sport, DST_PORT, udp_len, ucs) + payload
+    total = 20 + udp_len
+    ip_nocsum = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, flow & 0xFFFF, 0x4000,
+                            64, 17, 0, src_ip, dst_ip)
+    ip = ip_nocsum[:10] + struct.pack("!H", csum16(ip_nocsum)) + ip_nocsum[12:]
+    return ETH_DST + ETH_SRC + b"\x08\x00" + ip + udp
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-o", "--output", required=True, help="pcap file to write")
+    ap.add_argument("--flows", type=int, default=1024, help="distinct flows (default 1024)")
+    ap.add_argument("--frame-len", type=int, default=FRAME_LEN,
+                    help="captured frame length without FCS (default 60 = 64 on the wire)")
+    args = ap.parse_args()
+    if not 1 <= args.flows <= 65534:
+        ap.error("--flows must be 1..65534")
+    payload_len = args.frame_len - 14 - 20 - 8
+    if payload_len < 0:
+        ap.error("--frame-len must be at least 42")
+    with open(args.output, "wb") as f:
+        # Classic pcap, microsecond timestamps, LINKTYPE_ETHERNET.
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i in range(args.flows):
+            pkt = frame(i, payload_len)
+            assert len(pkt) == args.frame_len
+            f.write(struct.pack("<IIII", 1, i, len(pkt), len(pkt)))
+            f.write(pkt)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
