@@ -311,9 +311,8 @@ void StackStage::udp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& in
     UdpDatagram d;
     d.remote = {info.source, header.src_port()};
     d.local = {info.destination, local_port};
-    d.payload =
-        PayloadView(m, static_cast<uint32_t>(info.l4_offset + wire::udp::kHeaderLen),
-                    static_cast<uint32_t>(udp_length - wire::udp::kHeaderLen));
+    d.payload = PayloadView(m, static_cast<uint32_t>(info.l4_offset + wire::udp::kHeaderLen),
+                            static_cast<uint32_t>(udp_length - wire::udp::kHeaderLen));
     current_ = m;
     current_info_ = info;
     current_info_.l4_length = udp_length;

@@ -13,10 +13,10 @@
 
 #include <cstdint>
 
+#include "core/time.h"
 #include "tcp/four_tuple.h"
 #include "tcp/seq.h"
 #include "tcp/siphash.h"
-#include "core/time.h"
 
 namespace portway::tcp {
 

@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "tcp/seq.h"
 #include "core/time.h"
+#include "tcp/seq.h"
 
 namespace portway::tcp {
 

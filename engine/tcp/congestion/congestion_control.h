@@ -17,10 +17,10 @@
 #include <cstdint>
 #include <variant>
 
+#include "core/time.h"
 #include "tcp/congestion/cubic.h"
 #include "tcp/congestion/new_reno.h"
 #include "tcp/congestion/window.h"
-#include "core/time.h"
 
 namespace portway::tcp {
 

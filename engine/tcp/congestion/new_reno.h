@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "tcp/congestion/window.h"
 #include "core/time.h"
+#include "tcp/congestion/window.h"
 
 namespace portway::tcp {
 
