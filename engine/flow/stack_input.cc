@@ -264,20 +264,15 @@ void StackStage::icmp_input(const Interface&, rte_mbuf* m, const Ipv4Info& info)
 }
 
 void StackStage::udp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& info) {
-    // The view covers the first segment; lengths are checked against the
-    // datagram's real size, which may span segments.
+    // The header lies in the first segment; the datagram may span segments
+    // (reassembled), so its length is checked against the IP payload.
     const auto first = ip::first_segment(static_cast<const rte_mbuf*>(m), info.l4_offset);
-    auto view =
-        wire::UdpView::check(first.first(std::min<std::size_t>(first.size(), info.l4_length)));
-    const uint16_t length = view ? view->length() : 0;
-    const bool in_first = view.ok();
-    if (!in_first && (first.size() < wire::udp::kHeaderLen ||
-                      view.error() != wire::UdpError::length_exceeds_payload)) {
+    if (info.l4_length < wire::udp::kHeaderLen || first.size() < wire::udp::kHeaderLen) {
         worker_.drop(m, DropReason::udp_malformed);
         return;
     }
     const auto header = wire::UdpView::unchecked(first.first(wire::udp::kHeaderLen));
-    const uint16_t udp_length = in_first ? length : header.length();
+    const uint16_t udp_length = header.length();
     // RFC 768: the UDP length may be shorter than the IP payload (what
     // follows is padding, as Linux and FreeBSD treat it) but never longer.
     if (udp_length < wire::udp::kHeaderLen || udp_length > info.l4_length) {

@@ -331,9 +331,18 @@ rte_mbuf* StackStage::alloc_chain(uint32_t length,
     return head;
 }
 
-bool StackStage::udp_send(const Interface* via, Ipv4Address source, const Endpoint& remote,
-                          uint16_t local_port, uint32_t length,
-                          const std::function<void(std::span<uint8_t>)>& fill) {
+Ipv4Address StackStage::source_address(Ipv4Address wanted, Ipv4Address destination) const {
+    const auto hop = stack_.routes().lookup(destination);
+    const Interface* ifc = hop ? stack_.interface(hop->port) : nullptr;
+    if (ifc == nullptr)
+        return {};
+    // RFC 1122 §3.2.1.3: the source is one of our host addresses; a
+    // datagram that came to a broadcast address is answered from one.
+    return ifc->is_local(wanted) ? wanted : ifc->source_for(destination);
+}
+
+bool StackStage::udp_send(Ipv4Address source, const Endpoint& remote, uint16_t local_port,
+                          uint32_t length, const std::function<void(std::span<uint8_t>)>& fill) {
     if (length + kUdpHeader > wire::ipv4::kMaxTotalLength - kIpv4Header)
         return false;
     rte_mbuf* m = alloc_chain(length, fill);
@@ -344,14 +353,10 @@ bool StackStage::udp_send(const Interface* via, Ipv4Address source, const Endpoi
         worker_.drop(m, DropReason::no_mbuf);
         return false;
     }
-    if (source.is_unspecified() || (via != nullptr && via->is_broadcast(source))) {
-        const auto hop = stack_.routes().lookup(remote.address);
-        const Interface* ifc = hop ? stack_.interface(hop->port) : via;
-        if (ifc == nullptr) {
-            worker_.drop(m, DropReason::ip_no_route);
-            return false;
-        }
-        source = ifc->source_for(remote.address);
+    source = source_address(source, remote.address);
+    if (source.is_unspecified()) {
+        worker_.drop(m, DropReason::ip_no_route);
+        return false;
     }
     const auto udp_length = static_cast<uint16_t>(m->pkt_len);
     auto header = wire::MutUdpView::unchecked({u, kUdpHeader});
@@ -378,19 +383,14 @@ bool StackStage::udp_reflect(const UdpDatagram& received) {
     auto header = wire::MutUdpView::unchecked(ip::first_segment(m, 0).first(kUdpHeader));
     header.set_src_port(received.local.port);
     header.set_dst_port(received.remote.port);
-    Ipv4Address source = received.local.address;
-    if (info.broadcast) {
-        const auto hop = stack_.routes().lookup(received.remote.address);
-        const Interface* ifc = hop ? stack_.interface(hop->port) : nullptr;
-        if (ifc == nullptr) {
-            worker_.drop(m, DropReason::ip_no_route);
-            return false;
-        }
-        source = ifc->source_for(received.remote.address);
+    const Ipv4Address source = source_address(received.local.address, received.remote.address);
+    if (source.is_unspecified()) {
+        worker_.drop(m, DropReason::ip_no_route);
+        return false;
     }
     // Swapping addresses and ports leaves the one's-complement sum as it
-    // was; only a broadcast's new source changes it, so recompute then.
-    if (info.broadcast && header.checksum() != 0) {
+    // was; only a new source (the datagram came to a broadcast) changes it.
+    if (source != received.local.address && header.checksum() != 0) {
         header.set_checksum(0);
         header.set_checksum(udp_checksum(m, source, received.remote.address,
                                          static_cast<uint16_t>(info.l4_length)));
@@ -402,7 +402,7 @@ bool StackStage::udp_reflect(const UdpDatagram& received) {
 
 bool CoreUdpSocket::reply(const UdpDatagram& to, std::span<const uint8_t> payload) {
     return stage_.udp_send(
-        nullptr, to.local.address, to.remote, to.local.port, static_cast<uint32_t>(payload.size()),
+        to.local.address, to.remote, to.local.port, static_cast<uint32_t>(payload.size()),
         [&](std::span<uint8_t> out) { std::memcpy(out.data(), payload.data(), payload.size()); });
 }
 
@@ -413,13 +413,13 @@ bool CoreUdpSocket::reflect(const UdpDatagram& received) {
 bool CoreUdpSocket::send_to(const Endpoint& remote, uint16_t local_port,
                             std::span<const uint8_t> payload) {
     return stage_.udp_send(
-        nullptr, {}, remote, local_port, static_cast<uint32_t>(payload.size()),
+        {}, remote, local_port, static_cast<uint32_t>(payload.size()),
         [&](std::span<uint8_t> out) { std::memcpy(out.data(), payload.data(), payload.size()); });
 }
 
 bool CoreUdpSocket::send_with(const Endpoint& remote, uint16_t local_port, uint32_t length,
                               const std::function<void(std::span<uint8_t>)>& fill) {
-    return stage_.udp_send(nullptr, {}, remote, local_port, length, fill);
+    return stage_.udp_send({}, remote, local_port, length, fill);
 }
 
 bool CoreUdpSocket::schedule(uint64_t after_ns, uint64_t token) {

@@ -73,8 +73,8 @@ class StackStage final : public PacketStage {
     void on_stop(Worker& worker) override;
 
     // Output paths, also used by CoreUdpSocket.
-    bool udp_send(const Interface* via, Ipv4Address source, const Endpoint& remote,
-                  uint16_t local_port, uint32_t length,
+    // `source` unspecified (or not one of ours): the routed interface's.
+    bool udp_send(Ipv4Address source, const Endpoint& remote, uint16_t local_port, uint32_t length,
                   const std::function<void(std::span<uint8_t>)>& fill);
     bool udp_reflect(const UdpDatagram& received);
     bool schedule(uint16_t service, uint64_t after_ns, uint64_t token);
@@ -101,6 +101,10 @@ class StackStage final : public PacketStage {
                        uint16_t flags_offset, Ipv4Address next_hop);
     bool fragment(const Interface& ifc, rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
                   uint8_t protocol, Ipv4Address next_hop);
+    // The source for a datagram to `destination`: `wanted` when it is an
+    // address of the routed interface, else that interface's; unspecified
+    // when there is no route.
+    Ipv4Address source_address(Ipv4Address wanted, Ipv4Address destination) const;
     bool l2_output(const Interface& ifc, rte_mbuf* m, Ipv4Address next_hop,
                    Ipv4Address destination);
     void emit_ethernet(const Interface& ifc, rte_mbuf* m, const ip::Mac& destination,

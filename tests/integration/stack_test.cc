@@ -280,6 +280,46 @@ class LateHandler final : public UdpHandler {
     uint64_t scheduled_at_ = 0;
 };
 
+// Answers with reply(): a copy back to the sender from the address the
+// datagram was sent to.
+class ReplyHandler final : public UdpHandler {
+  public:
+    void on_datagram(UdpSocket& socket, const UdpDatagram& d) override {
+        const uint8_t answer[] = {'o', 'k'};
+        socket.reply(d, answer);
+    }
+};
+
+class ReplyServiceTest : public StackTest {
+  protected:
+    void SetUp() override {
+        extra_services_.push_back(
+            {"reply", {5001}, [](unsigned) { return std::make_unique<ReplyHandler>(); }});
+        StackTest::SetUp();
+    }
+};
+
+TEST_F(ReplyServiceTest, RepliesToBroadcastsComeFromAHostAddress) {
+    introduce_peer();
+    const uint32_t subnet_broadcast = 0xC61200FF;
+    Ip bcast;
+    bcast.dst = subnet_broadcast;
+    for (const uint16_t port : {uint16_t{5001}, uint16_t{7}}) {  // reply() and reflect()
+        send(ipv4(Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, bcast,
+                  udp(40000, port, Bytes{1, 2, 3}, kPeerIp, subnet_broadcast)));
+        auto r = receive();
+        ASSERT_TRUE(r) << "port " << port;
+        EXPECT_EQ(get32(*r, 26), kEngineIp) << "port " << port;  // RFC 1122 §3.2.1.3
+        EXPECT_TRUE(checksums_ok(*r)) << "port " << port;
+        EXPECT_EQ(get16(*r, 34), port);
+    }
+    send(ipv4(engine_mac_, Ip{}, udp(40000, 5001, Bytes{9})));
+    auto r = receive();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(get32(*r, 26), kEngineIp);
+    EXPECT_EQ((*r)[42], 'o');
+}
+
 TEST(StackServices, ConflictingPortsAreRefused) {
     RingPort port = make_ring_port("conflict");
     RuntimeConfig rc;
