@@ -2,6 +2,8 @@
 
 #include <rte_mbuf_core.h>
 
+#include "impair.h"
+
 namespace portway {
 
 void register_runtime_options(OptionParser& parser, RuntimeConfig& config) {
@@ -44,6 +46,13 @@ void register_runtime_options(OptionParser& parser, RuntimeConfig& config) {
                          }
                          return {};
                      });
+    parser.add_value(
+        "--impair", "SPEC",
+        "impair packets like netem, on every port, received and sent: "
+        "loss=P%,duplicate=P%,reorder=P%,delay=DUR,jitter=DUR,seed=N,limit=N "
+        "(DUR: 500us, 1ms, ...); 'rx:' or 'tx:' first for one direction; "
+        "repeatable",
+        [&config](std::string_view v) { return impair::parse_spec(v, config.impair); });
 }
 
 }  // namespace portway

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <new>
 
+#include "impair.h"
+
 namespace portway {
 
 namespace {
@@ -75,7 +77,15 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
                                                           : 1024;
         const uint64_t rxq = std::min<uint64_t>(nb_workers, c->max_rx_queues);
         const uint64_t txq = std::min<uint64_t>(nb_workers, c->max_tx_queues);
-        const uint64_t n = rxq * rxd + txq * txd + uint64_t{nb_workers} * 2 * kMaxBurst;
+        uint64_t n = rxq * rxd + txq * txd + uint64_t{nb_workers} * 2 * kMaxBurst;
+        // --impair: every worker may hold a full delay queue and the packets
+        // held back for reordering per port and direction, and duplicates
+        // double a burst in flight.
+        const auto held = [&](const ImpairDirection& d, uint64_t workers) -> uint64_t {
+            return d.active() ? workers * (config.impair.limit + impair::kHoldLimit + kMaxBurst)
+                              : 0;
+        };
+        n += held(config.impair.rx, rxq) + held(config.impair.tx, nb_workers);
         auto it = std::find_if(need.begin(), need.end(),
                                [&](const auto& e) { return e.first == c->socket; });
         if (it == need.end()) {
@@ -140,12 +150,14 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
         if (mem == nullptr)
             return Error{"cannot allocate worker state"};
         auto* worker = new (mem) Worker(w, lcore, loop);
+        engine->workers_.push_back(worker);
         for (const auto& port : engine->ports_) {
             if (w < port.rx_queues())
                 worker->add_rx_queue(port.id(), w);
             worker->set_tx_queue(port.id(), w);
         }
-        engine->workers_.push_back(worker);
+        if (Status s = worker->set_impairment(config.impair, engine->tsc_hz_); !s)
+            return Error{s.message()};
     }
     return engine;
 }
@@ -315,6 +327,8 @@ std::vector<std::string> Engine::describe() const {
             line += " nothing (fewer RX queues than workers)";
         lines.push_back(line);
     }
+    if (config_.impair.enabled())
+        lines.push_back(impair::describe(config_.impair));
     return lines;
 }
 

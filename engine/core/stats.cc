@@ -38,6 +38,27 @@ uint64_t StatsSnapshot::drops(DropReason reason) const {
     return n;
 }
 
+uint64_t StatsSnapshot::impair_duplicated() const {
+    uint64_t n = 0;
+    for (const auto& w : workers)
+        n += w.impair_duplicated;
+    return n;
+}
+
+uint64_t StatsSnapshot::impair_reordered() const {
+    uint64_t n = 0;
+    for (const auto& w : workers)
+        n += w.impair_reordered;
+    return n;
+}
+
+uint64_t StatsSnapshot::impair_delayed() const {
+    uint64_t n = 0;
+    for (const auto& w : workers)
+        n += w.impair_delayed;
+    return n;
+}
+
 WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_ports) {
     WorkerSnapshot s;
     s.lcore = lcore;
@@ -45,6 +66,9 @@ WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_
     s.empty_polls = c.empty_polls.read();
     s.busy_cycles = c.busy_cycles.read();
     s.packets = c.packets.read();
+    s.impair_duplicated = c.impair_duplicated.read();
+    s.impair_reordered = c.impair_reordered.read();
+    s.impair_delayed = c.impair_delayed.read();
     for (std::size_t i = 0; i < kDropReasonCount; ++i)
         s.drops[i] = c.drops[i].read();
     for (uint16_t p = 0; p < nb_ports && p < kMaxPorts; ++p) {
@@ -136,6 +160,14 @@ std::string format_stats_summary(const StatsSnapshot& s, uint64_t tsc_hz, double
         std::snprintf(buf, sizeof(buf), "  drop %-24s %llu\n",
                       std::string(drop_reason_name(static_cast<DropReason>(r))).c_str(),
                       static_cast<unsigned long long>(n));
+        out += buf;
+    }
+    if (s.impair_duplicated() + s.impair_reordered() + s.impair_delayed() != 0) {
+        std::snprintf(buf, sizeof(buf),
+                      "  impairment: duplicated %llu reordered %llu delayed %llu\n",
+                      static_cast<unsigned long long>(s.impair_duplicated()),
+                      static_cast<unsigned long long>(s.impair_reordered()),
+                      static_cast<unsigned long long>(s.impair_delayed()));
         out += buf;
     }
     for (const auto& d : s.devices) {

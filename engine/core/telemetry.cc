@@ -25,6 +25,9 @@ int stats_cmd(const char*, const char*, rte_tel_data* d) {
     rte_tel_data_add_dict_u64(d, "rx_packets", s.total_rx());
     rte_tel_data_add_dict_u64(d, "tx_packets", s.total_tx());
     rte_tel_data_add_dict_u64(d, "drops", s.total_drops());
+    rte_tel_data_add_dict_u64(d, "impair_duplicated", s.impair_duplicated());
+    rte_tel_data_add_dict_u64(d, "impair_reordered", s.impair_reordered());
+    rte_tel_data_add_dict_u64(d, "impair_delayed", s.impair_delayed());
     for (std::size_t r = 0; r < kDropReasonCount; ++r) {
         const std::string key = "drop_" + std::string(drop_reason_name(static_cast<DropReason>(r)));
         rte_tel_data_add_dict_u64(d, key.c_str(), s.drops(static_cast<DropReason>(r)));
@@ -53,6 +56,9 @@ int lcores_cmd(const char*, const char*, rte_tel_data* d) {
         for (auto n : w.drops)
             drops += n;
         rte_tel_data_add_dict_u64(c, "drops", drops);
+        rte_tel_data_add_dict_u64(c, "impair_duplicated", w.impair_duplicated);
+        rte_tel_data_add_dict_u64(c, "impair_reordered", w.impair_reordered);
+        rte_tel_data_add_dict_u64(c, "impair_delayed", w.impair_delayed);
         const std::string key = "lcore" + std::to_string(w.lcore);
         rte_tel_data_add_dict_container(d, key.c_str(), c, 0);
     }
@@ -126,7 +132,7 @@ void telemetry_attach(Engine* engine) {
         return;
     registered = true;
     rte_telemetry_register_cmd("/portway/stats", stats_cmd,
-                               "Totals and drops by reason. No parameters");
+                               "Totals, drops by reason, impairment counters. No parameters");
     rte_telemetry_register_cmd("/portway/lcores", lcores_cmd,
                                "Per worker lcore: packets, polls, cycles/packet. No parameters");
     rte_telemetry_register_cmd("/portway/ports", ports_cmd,

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <vector>
+
+#include "impair.h"
 
 namespace portway {
 
@@ -40,7 +43,15 @@ void TxBuffer::flush() {
     count_ = 0;
 }
 
-void TxBuffer::transmit(rte_mbuf** pkts, uint16_t n) {
+void TxBuffer::set_impairment(impair::Lane<rte_mbuf*>* lane, rte_mbuf** out, const uint64_t* now) {
+    impair_ = lane;
+    impair_out_ = out;
+    now_ = now;
+}
+
+// The NIC burst itself, inlined into transmit() so that the path without
+// impairment costs one predictable branch more than before, not a call.
+__rte_always_inline void TxBuffer::nic_burst(rte_mbuf** pkts, uint16_t n) {
     const uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts, n);
     queue_counters_->tx_packets.add(sent);
     if (unlikely(sent < n)) {
@@ -51,8 +62,37 @@ void TxBuffer::transmit(rte_mbuf** pkts, uint16_t n) {
     }
 }
 
+void TxBuffer::transmit(rte_mbuf** pkts, uint16_t n) {
+    if (unlikely(impair_ != nullptr)) {
+        transmit_impaired(pkts, n);
+        return;
+    }
+    nic_burst(pkts, n);
+}
+
+void TxBuffer::transmit_impaired(rte_mbuf** pkts, uint16_t n) {
+    impair::MbufOps ops{worker_counters_};
+    for (uint16_t done = 0; done < n;) {
+        const auto chunk = static_cast<uint16_t>(std::min<int>(n - done, kMaxBurst));
+        uint32_t out = impair_->process(pkts + done, chunk, *now_, impair_out_, ops);
+        for (uint32_t sent = 0; sent < out;) {
+            const auto part = static_cast<uint16_t>(std::min<uint32_t>(out - sent, kMaxBurst));
+            transmit_now(impair_out_ + sent, part);
+            sent += part;
+        }
+        done = static_cast<uint16_t>(done + chunk);
+    }
+}
+
+void TxBuffer::transmit_now(rte_mbuf** pkts, uint16_t n) {
+    if (n != 0)
+        nic_burst(pkts, n);
+}
+
 Worker::Worker(unsigned index, unsigned lcore, const LoopOptions& options)
     : index_(index), lcore_(lcore), options_(options) {}
+
+Worker::~Worker() = default;
 
 void Worker::add_rx_queue(uint16_t port, uint16_t queue) {
     if (nb_rx_ < kMaxPorts)
@@ -65,6 +105,82 @@ void Worker::set_tx_queue(uint16_t port, uint16_t queue) {
     if (!tx_[port].enabled())
         tx_ports_[nb_tx_ports_++] = port;
     tx_[port].init(port, queue, options_.burst, &counters_.ports[port], &counters_);
+}
+
+Status Worker::set_impairment(const ImpairConfig& config, uint64_t tsc_hz) {
+    for (uint16_t i = 0; i < nb_tx_ports_; ++i)
+        tx_[tx_ports_[i]].set_impairment(nullptr, nullptr, nullptr);
+    impair_.reset();
+    if (!config.enabled())
+        return {};
+    std::vector<uint16_t> rx_ports;
+    for (uint16_t i = 0; i < nb_rx_; ++i)
+        rx_ports.push_back(rx_[i].port);
+    const std::vector<uint16_t> tx_ports(tx_ports_, tx_ports_ + nb_tx_ports_);
+    std::string error;
+    impair_ = impair::WorkerImpairment::create(config, index_, tsc_hz, rx_ports, tx_ports, error);
+    if (!impair_)
+        return Status::error("worker " + std::to_string(index_) + ": " + error);
+    for (uint16_t port : tx_ports) {
+        if (auto* lane = impair_->tx(port))
+            tx_[port].set_impairment(lane, impair_->tx_scratch(), &now_tsc_);
+    }
+    return {};
+}
+
+uint32_t Worker::impair_held() const {
+    return impair_ ? impair_->held() : 0;
+}
+
+void Worker::receive_impaired(PacketStage& stage, uint16_t port, rte_mbuf** pkts, uint16_t n) {
+    impair::MbufLane* lane = impair_->rx(port);
+    if (lane == nullptr) {
+        stage.on_burst(*this, port, pkts, n);
+        return;
+    }
+    impair::MbufOps ops{&counters_};
+    rte_mbuf** out = impair_->rx_scratch();
+    const uint32_t k = lane->process(pkts, n, now_tsc_, out, ops);
+    // Duplicates and packets held back may make more than a burst: the stage
+    // gets at most a burst at a time, as without impairment.
+    for (uint32_t done = 0; done < k;) {
+        const auto part = static_cast<uint16_t>(std::min<uint32_t>(k - done, options_.burst));
+        stage.on_burst(*this, port, out + done, part);
+        done += part;
+    }
+}
+
+uint32_t Worker::release_impaired(PacketStage& stage) {
+    const uint16_t burst = options_.burst;
+    uint32_t released = 0;
+    rte_mbuf** out = impair_->rx_scratch();
+    for (uint16_t i = 0; i < nb_rx_; ++i) {
+        const uint16_t port = rx_[i].port;
+        impair::MbufLane* lane = impair_->rx(port);
+        if (lane == nullptr)
+            continue;
+        uint32_t k = 0;
+        do {
+            k = lane->release(now_tsc_, out, burst);
+            if (k != 0)
+                stage.on_burst(*this, port, out, static_cast<uint16_t>(k));
+            released += k;
+        } while (k == burst);
+    }
+    out = impair_->tx_scratch();
+    for (uint16_t i = 0; i < nb_tx_ports_; ++i) {
+        const uint16_t port = tx_ports_[i];
+        impair::MbufLane* lane = impair_->tx(port);
+        if (lane == nullptr)
+            continue;
+        uint32_t k = 0;
+        do {
+            k = lane->release(now_tsc_, out, burst);
+            tx_[port].transmit_now(out, static_cast<uint16_t>(k));
+            released += k;
+        } while (k == burst);
+    }
+    return released;
 }
 
 void Worker::send_burst(uint16_t port, rte_mbuf* const* pkts, uint16_t n) {
@@ -102,7 +218,11 @@ void Worker::idle_wait() {
 void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
     rte_mbuf* pkts[kMaxBurst];
     const uint16_t burst = options_.burst;
-    const bool clock_every_iteration = stage.needs_clock();
+    // Impairment: tested once per burst; it keeps time, so the clock is read
+    // every iteration when it is on, whatever the stage needs.
+    impair::WorkerImpairment* const impair = impair_.get();
+    const bool stage_clock = stage.needs_clock();
+    const bool clock_every_iteration = stage_clock || impair != nullptr;
     // Busy cycles: with a clock every iteration, the start of one iteration
     // is the end of the last, so one TSC read charges an iteration that
     // moved packets. Without (forwarding), a read every kClockSampleEvery
@@ -122,6 +242,9 @@ void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
             now_tsc_ = now;
         }
         uint32_t moved = 0;
+        uint32_t released = 0;
+        if (unlikely(impair != nullptr))
+            released = release_impaired(stage);
         for (uint16_t i = 0; i < nb_rx_; ++i) {
             const RxQueueRef q = rx_[i];
             const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, burst);
@@ -129,13 +252,17 @@ void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
                 continue;
             counters_.ports[q.port].rx_packets.add(n);
             moved += n;
+            if (unlikely(impair != nullptr)) {
+                receive_impaired(stage, q.port, pkts, n);
+                continue;
+            }
             stage.on_burst(*this, q.port, pkts, n);
         }
-        if (clock_every_iteration)
+        if (stage_clock)
             stage.on_poll(*this, now_tsc_);
         flush();
         counters_.polls.inc();
-        last_moved = moved != 0;
+        last_moved = moved != 0 || released != 0;
         if (last_moved) {
             counters_.packets.add(moved);
             idle_streak_ = 0;
@@ -159,6 +286,10 @@ void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
     flush();
     stage.on_stop(*this);
     flush();
+    // What the impairment still holds (delayed, held back) goes back to its
+    // pool, counted under impair_held_at_stop.
+    if (impair != nullptr)
+        impair_->clear(counters_);
 }
 
 }  // namespace portway

@@ -17,6 +17,8 @@ namespace portway {
     X(no_mbuf, "no mbuf left in the pool to build a packet")                                \
     X(steer_ring_full, "the owning core's steering ring was full")                          \
     X(impair_loss, "dropped on purpose by the impairment stage")                            \
+    X(impair_queue_full, "the impairment stage's delay queue was full (see limit=N)")       \
+    X(impair_held_at_stop, "held by the impairment stage (delay, reorder) at stop")         \
     /* Ethernet */                                                                          \
     X(l2_too_short, "frame shorter than an Ethernet header")                                \
     X(l2_not_for_us, "destination MAC is neither ours, broadcast nor multicast")            \
@@ -54,7 +56,23 @@ namespace portway {
     /* UDP (RFC 768) */                                                                     \
     X(udp_malformed, "UDP header truncated or length field lies")                           \
     X(udp_bad_checksum, "UDP checksum does not verify")                                     \
-    X(udp_no_listener, "no handler bound to the UDP port (port unreachable sent)")
+    X(udp_no_listener, "no handler bound to the UDP port (port unreachable sent)")          \
+    /* TCP (RFC 9293, RFC 5961, RFC 7323, RFC 4987) */                                      \
+    X(tcp_malformed, "TCP header truncated, bad data offset, bad options or flags")         \
+    X(tcp_bad_checksum, "TCP checksum does not verify")                                     \
+    X(tcp_no_listener, "segment for no connection and no listener (RST sent)")              \
+    X(tcp_listen_invalid, "segment to a listener that is neither a SYN nor a valid ACK")    \
+    X(tcp_backlog_full, "SYN refused: SYN-RECEIVED backlog full and SYN cookies off")       \
+    X(tcp_conn_limit, "connection refused: the listener's or core's limit was reached")     \
+    X(tcp_bad_cookie, "ACK to a listener whose SYN cookie does not verify")                 \
+    X(tcp_out_of_window, "segment outside the receive window (ACK sent)")                   \
+    X(tcp_paws, "timestamp older than TS.Recent: rejected by PAWS (RFC 7323 5.3)")          \
+    X(tcp_bad_ack, "ACK of data never sent, or too old (RFC 5961 5.2)")                     \
+    X(tcp_challenge_ack, "in-window RST or SYN answered by a challenge ACK (RFC 5961)")     \
+    X(tcp_challenge_limited, "challenge ACK suppressed by the per-connection limit")        \
+    X(tcp_time_wait, "segment to a connection in TIME-WAIT (ACK or RST answered)")          \
+    X(tcp_no_data_space, "data beyond what the receive buffer can hold")                    \
+    X(tcp_after_close, "data arriving after the application closed (RST sent)")
 
 enum class DropReason : uint16_t {
 #define PORTWAY_DROP_ENUM(name, help) name,

@@ -48,6 +48,10 @@ struct alignas(64) WorkerCounters {
     Counter empty_polls;  // iterations in which no queue had a packet
     Counter busy_cycles;  // TSC cycles spent in iterations that moved packets
     Counter packets;      // packets received and processed
+    // The impairment stage (--impair); its losses are drops (impair_*).
+    Counter impair_duplicated;  // copies made and passed on
+    Counter impair_reordered;   // packets held back behind a later one
+    Counter impair_delayed;     // packets that waited in a delay queue
     std::array<Counter, kDropReasonCount> drops;
     std::array<QueueCounters, kMaxPorts> ports;
 
@@ -62,6 +66,7 @@ struct QueueSnapshot {
 struct WorkerSnapshot {
     unsigned lcore = 0;
     uint64_t polls = 0, empty_polls = 0, busy_cycles = 0, packets = 0;
+    uint64_t impair_duplicated = 0, impair_reordered = 0, impair_delayed = 0;
     std::array<uint64_t, kDropReasonCount> drops{};
     std::array<QueueSnapshot, kMaxPorts> ports{};
 };
@@ -90,6 +95,9 @@ struct StatsSnapshot {
     uint64_t total_tx() const;
     uint64_t total_drops() const;
     uint64_t drops(DropReason reason) const;
+    uint64_t impair_duplicated() const;
+    uint64_t impair_reordered() const;
+    uint64_t impair_delayed() const;
 };
 
 WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_ports);

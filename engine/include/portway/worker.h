@@ -6,6 +6,11 @@
 // buffer what the stage sends, flush when a burst's worth is waiting and at
 // the end of every iteration. Whatever the NIC refuses is counted and freed
 // right there, so every mbuf is sent or freed exactly once.
+//
+// With --impair (drivers/impair.h) a worker also impairs what it receives,
+// between rte_eth_rx_burst and the stage, and what it transmits, between its
+// TX buffers and rte_eth_tx_burst; without, the loop tests one pointer per
+// burst and nothing else changes.
 #pragma once
 
 #include <rte_branch_prediction.h>
@@ -14,13 +19,21 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "portway/config.h"
 #include "portway/stats.h"
+#include "portway/status.h"
 
 namespace portway {
 
 class Worker;
+
+namespace impair {
+template <typename P>
+class Lane;
+class WorkerImpairment;
+}  // namespace impair
 
 // What a worker does with the packets it receives. One instance per worker,
 // called only on that worker's lcore; it owns every mbuf it is given.
@@ -62,8 +75,16 @@ class TxBuffer {
     void flush();
     uint16_t pending() const { return count_; }
 
+    // Passes what leaves through `lane` first (null: no impairment), which
+    // writes what may go at once to `out` and reads the time from `now`.
+    void set_impairment(impair::Lane<rte_mbuf*>* lane, rte_mbuf** out, const uint64_t* now);
+    // rte_eth_tx_burst now, past the impairment (for what it releases).
+    void transmit_now(rte_mbuf** pkts, uint16_t n);
+
   private:
     void transmit(rte_mbuf** pkts, uint16_t n);
+    void transmit_impaired(rte_mbuf** pkts, uint16_t n);
+    void nic_burst(rte_mbuf** pkts, uint16_t n);
 
     uint16_t port_ = 0;
     uint16_t queue_ = 0;
@@ -71,6 +92,9 @@ class TxBuffer {
     uint16_t flush_at_ = 32;
     QueueCounters* queue_counters_ = nullptr;
     WorkerCounters* worker_counters_ = nullptr;
+    impair::Lane<rte_mbuf*>* impair_ = nullptr;
+    rte_mbuf** impair_out_ = nullptr;
+    const uint64_t* now_ = nullptr;
     rte_mbuf* pkts_[2 * kMaxBurst] = {};
 };
 
@@ -90,10 +114,18 @@ class alignas(64) Worker {
     Worker(unsigned index, unsigned lcore, const LoopOptions& options);
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
+    ~Worker();
 
     // Set-up, before the loop runs.
     void add_rx_queue(uint16_t port, uint16_t queue);
     void set_tx_queue(uint16_t port, uint16_t queue);
+    // Impairs RX and TX on the queues set so far as `config` says (off: no
+    // impairment); `tsc_hz` converts its durations to TSC ticks.
+    Status set_impairment(const ImpairConfig& config, uint64_t tsc_hz);
+    bool impaired() const { return impair_ != nullptr; }
+    // Packets the impairment holds (delayed or held back) right now; for
+    // tests, on the worker's lcore or once it stopped.
+    uint32_t impair_held() const;
 
     // Runs until `stop` becomes true, then flushes and calls stage.on_stop().
     void run(PacketStage& stage, const std::atomic<bool>& stop);
@@ -124,6 +156,8 @@ class alignas(64) Worker {
 
   private:
     void idle_wait();
+    void receive_impaired(PacketStage& stage, uint16_t port, rte_mbuf** pkts, uint16_t n);
+    uint32_t release_impaired(PacketStage& stage);
 
     WorkerCounters counters_;
     unsigned index_;
@@ -137,6 +171,7 @@ class alignas(64) Worker {
     uint16_t nb_tx_ports_ = 0;
     RxQueueRef rx_[kMaxPorts] = {};
     TxBuffer tx_[kMaxPorts];
+    std::unique_ptr<impair::WorkerImpairment> impair_;  // null unless --impair
 };
 
 }  // namespace portway
