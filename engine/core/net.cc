@@ -38,4 +38,23 @@ std::string Endpoint::to_string() const {
     return address.to_string() + ":" + std::to_string(port);
 }
 
+std::optional<Endpoint> Endpoint::parse(std::string_view text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos)
+        return std::nullopt;
+    const auto address = Ipv4Address::parse(text.substr(0, colon));
+    const auto port_text = text.substr(colon + 1);
+    if (!address || port_text.empty() || port_text.size() > 5)
+        return std::nullopt;
+    uint32_t port = 0;
+    for (char c : port_text) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        port = port * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (port == 0 || port > 65535)
+        return std::nullopt;
+    return Endpoint{*address, static_cast<uint16_t>(port)};
+}
+
 }  // namespace portway

@@ -11,6 +11,8 @@ void PayloadView::for_each_segment(const std::function<void(std::span<const uint
     if (head_ == nullptr) {
         if (!bytes_.empty())
             f(bytes_);
+        if (!bytes2_.empty())
+            f(bytes2_);
         return;
     }
     uint32_t skip = offset_;
@@ -42,6 +44,19 @@ uint32_t PayloadView::copy_to(std::span<uint8_t> out, uint32_t from) const {
         pos += seg_len;
     });
     return copied;
+}
+
+PayloadView PayloadView::sub(uint32_t from, uint32_t length) const {
+    from = std::min(from, length_);
+    length = std::min(length, length_ - from);
+    if (head_ != nullptr)
+        return PayloadView(head_, offset_ + from, length);
+    if (from >= bytes_.size()) {
+        return PayloadView(
+            bytes2_.subspan(std::min<std::size_t>(from - bytes_.size(), bytes2_.size()), length));
+    }
+    const auto first = bytes_.subspan(from, std::min<std::size_t>(length, bytes_.size() - from));
+    return PayloadView(first, bytes2_.first(length - first.size()));
 }
 
 std::vector<uint8_t> PayloadView::to_vector() const {

@@ -2,6 +2,58 @@
 
 namespace portway {
 
+namespace {
+
+void register_tcp_options(OptionParser& parser, TcpConfig& tcp) {
+    auto u32 = [&parser](const char* name, const char* help, uint64_t min, uint64_t max,
+                         uint32_t* target) {
+        parser.add_uint(name, "N", help, min, max,
+                        [target](uint64_t v) { *target = static_cast<uint32_t>(v); });
+    };
+    u32("--tcp-connections", "TCP connections per core (default 4096)", 1, 1u << 22,
+        &tcp.max_connections);
+    u32("--tcp-backlog", "SYN-RECEIVED connections per listener per core (default 256)", 1,
+        1u << 20, &tcp.backlog);
+    u32("--tcp-send-buffer", "send buffer bytes per connection (default 65536)", 4096, 1u << 30,
+        &tcp.send_buffer);
+    u32("--tcp-receive-buffer", "receive buffer bytes per connection (default 65536)", 4096,
+        1u << 30, &tcp.receive_buffer);
+    parser.add_uint("--tcp-mss", "N", "largest segment we accept (default 1460)", 88, 65495,
+                    [&tcp](uint64_t v) { tcp.mss = static_cast<uint16_t>(v); });
+    parser.add_flag("--tcp-no-syn-cookies", "refuse SYNs when a backlog is full",
+                    &tcp.no_syn_cookies);
+    parser.add_flag("--tcp-no-window-scale", "do not offer window scaling (RFC 7323)",
+                    &tcp.no_window_scale);
+    parser.add_flag("--tcp-no-timestamps", "do not offer timestamps (RFC 7323)",
+                    &tcp.no_timestamps);
+    parser.add_flag("--tcp-no-sack", "do not offer SACK (RFC 2018)", &tcp.no_sack);
+    parser.add_value("--tcp-congestion", "cubic|newreno", "congestion control (default cubic)",
+                     [&tcp](std::string_view v) -> std::string {
+                         if (v == "cubic") {
+                             tcp.congestion = TcpCongestion::cubic;
+                         } else if (v == "newreno" || v == "reno") {
+                             tcp.congestion = TcpCongestion::new_reno;
+                         } else {
+                             return "expected cubic or newreno, got '" + std::string(v) + "'";
+                         }
+                         return {};
+                     });
+    u32("--tcp-initial-window", "initial window in segments (default 10)", 1, 1000,
+        &tcp.initial_window_segments);
+    parser.add_seconds("--tcp-rto-min", "smallest retransmission timeout (default 0.2)",
+                       &tcp.rto_min_s);
+    parser.add_seconds("--tcp-delayed-ack", "delayed ACK timeout (default 0.04)",
+                       &tcp.delayed_ack_s);
+    parser.add_seconds("--tcp-time-wait", "TIME-WAIT duration, 2*MSL (default 60)",
+                       &tcp.time_wait_s);
+    u32("--tcp-time-wait-entries", "TIME-WAIT entries per core (default 16384)", 16, 1u << 22,
+        &tcp.time_wait_entries);
+    u32("--tcp-challenge-acks", "challenge ACKs per second per connection (default 10)", 1, 1000000,
+        &tcp.challenge_acks_per_s);
+}
+
+}  // namespace
+
 void register_stack_options(OptionParser& parser, StackConfig& config) {
     parser.add_value("--ip", "ADDR/PREFIX", "an IPv4 address of the port (repeatable)",
                      [&config](std::string_view v) -> std::string {
@@ -55,6 +107,7 @@ void register_stack_options(OptionParser& parser, StackConfig& config) {
     parser.add_seconds("--frag-timeout", "reassembly timeout (default 30)", &config.frag_timeout_s);
     parser.add_uint("--icmp-rate", "N", "ICMP errors per second per core (default 100)", 0, 1000000,
                     [&config](uint64_t v) { config.icmp_rate = static_cast<uint32_t>(v); });
+    register_tcp_options(parser, config.tcp);
     parser.add_uint("--icmp-burst", "N", "ICMP error burst per core (default 50)", 1, 1000000,
                     [&config](uint64_t v) { config.icmp_burst = static_cast<uint32_t>(v); });
 }

@@ -69,6 +69,10 @@ WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_
     s.impair_duplicated = c.impair_duplicated.read();
     s.impair_reordered = c.impair_reordered.read();
     s.impair_delayed = c.impair_delayed.read();
+    s.steered_out = c.steered_out.read();
+    s.steered_in = c.steered_in.read();
+    s.udp_handled = c.udp_handled.read();
+    s.tcp_handled = c.tcp_handled.read();
     for (std::size_t i = 0; i < kDropReasonCount; ++i)
         s.drops[i] = c.drops[i].read();
     for (uint16_t p = 0; p < nb_ports && p < kMaxPorts; ++p) {
@@ -152,6 +156,15 @@ std::string format_stats_summary(const StatsSnapshot& s, uint64_t tsc_hz, double
                       static_cast<unsigned long long>(w.polls),
                       static_cast<unsigned long long>(w.empty_polls), cpp);
         out += buf;
+        if (w.steered_in + w.steered_out + w.udp_handled + w.tcp_handled != 0) {
+            std::snprintf(buf, sizeof(buf),
+                          "    handled udp %llu tcp %llu, steered out %llu in %llu\n",
+                          static_cast<unsigned long long>(w.udp_handled),
+                          static_cast<unsigned long long>(w.tcp_handled),
+                          static_cast<unsigned long long>(w.steered_out),
+                          static_cast<unsigned long long>(w.steered_in));
+            out += buf;
+        }
     }
     for (std::size_t r = 0; r < kDropReasonCount; ++r) {
         const uint64_t n = s.drops(static_cast<DropReason>(r));

@@ -59,6 +59,10 @@ int lcores_cmd(const char*, const char*, rte_tel_data* d) {
         rte_tel_data_add_dict_u64(c, "impair_duplicated", w.impair_duplicated);
         rte_tel_data_add_dict_u64(c, "impair_reordered", w.impair_reordered);
         rte_tel_data_add_dict_u64(c, "impair_delayed", w.impair_delayed);
+        rte_tel_data_add_dict_u64(c, "steered_out", w.steered_out);
+        rte_tel_data_add_dict_u64(c, "steered_in", w.steered_in);
+        rte_tel_data_add_dict_u64(c, "udp_handled", w.udp_handled);
+        rte_tel_data_add_dict_u64(c, "tcp_handled", w.tcp_handled);
         const std::string key = "lcore" + std::to_string(w.lcore);
         rte_tel_data_add_dict_container(d, key.c_str(), c, 0);
     }

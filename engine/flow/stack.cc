@@ -3,8 +3,11 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include <random>
+
 #include "flow/port_table.h"
 #include "flow/stack_stage.h"
+#include "flow/steering.h"
 #include "ip/route_table.h"
 
 namespace portway {
@@ -42,6 +45,9 @@ Expected<std::unique_ptr<Stack>> Stack::create(const StackConfig& config, Engine
     stack->config_ = config;
     stack->engine_ = &engine;
     stack->port_table_ = std::make_unique<flow::PortTable>();
+    std::random_device entropy;
+    for (auto& word : stack->secret_)
+        word = (uint64_t{entropy()} << 32) | entropy();
     if (engine.ports().empty())
         return Error{"the stack needs a port"};
     if (config.addresses.empty())
@@ -85,6 +91,14 @@ Expected<std::unique_ptr<Stack>> Stack::create(const StackConfig& config, Engine
     uint16_t max_port = 0;
     for (const auto& ifc : stack->interfaces_)
         max_port = std::max<uint16_t>(max_port, ifc.port);
+    if (engine.workers().size() > 1) {
+        auto mesh =
+            flow::CoreMesh::create(static_cast<unsigned>(engine.workers().size()),
+                                   config.steer_ring_size, static_cast<int>(rte_socket_id()));
+        if (!mesh)
+            return Error{mesh.error()};
+        stack->mesh_ = std::move(*mesh);
+    }
     stack->by_port_.assign(std::size_t{max_port} + 1, nullptr);
     for (const auto& ifc : stack->interfaces_)
         stack->by_port_[ifc.port] = &ifc;
@@ -103,6 +117,21 @@ Status Stack::add_udp_service(UdpService service) {
     }
     service_names_.push_back(service.name);
     udp_services_.push_back(std::move(service));
+    return {};
+}
+
+Status Stack::add_tcp_service(TcpService service) {
+    if (!service.make_handler)
+        return Status::error("service " + service.name + " has no handler");
+    std::vector<flow::PortBinding> bindings;
+    for (uint16_t p : service.ports)
+        bindings.push_back({flow::Protocol::tcp, p});
+    const auto id = static_cast<flow::ServiceId>(tcp_services_.size());
+    if (Status s = port_table_->bind(id, bindings, tcp_service_names_); !s) {
+        return Status::error("service " + service.name + ": " + s.message());
+    }
+    tcp_service_names_.push_back(service.name);
+    tcp_services_.push_back(std::move(service));
     return {};
 }
 
@@ -145,6 +174,19 @@ std::vector<std::string> Stack::describe() const {
             line += " " + std::to_string(p);
         lines.push_back(line);
     }
+    for (const auto& s : tcp_services_) {
+        std::string line = "service " + s.name + " on tcp";
+        for (uint16_t p : s.ports)
+            line += " " + std::to_string(p);
+        lines.push_back(line);
+    }
+    const TcpConfig& t = config_.tcp;
+    lines.push_back("tcp: " + std::to_string(t.max_connections) + " connections/core, buffers " +
+                    std::to_string(t.send_buffer) + "/" + std::to_string(t.receive_buffer) + ", " +
+                    (t.congestion == TcpCongestion::cubic ? "cubic" : "newreno") +
+                    (t.no_syn_cookies ? "" : ", syn cookies") + (t.no_sack ? "" : ", sack") +
+                    (t.no_timestamps ? "" : ", timestamps") +
+                    (t.no_window_scale ? "" : ", window scale"));
     return lines;
 }
 

@@ -66,11 +66,103 @@ void StackStage::on_burst(Worker&, uint16_t port, rte_mbuf** pkts, uint16_t n) {
         worker_.drop_burst(pkts, n, DropReason::no_handler);
         return;
     }
+    if (mesh_ != nullptr) {
+        steer(*ifc, pkts, n);
+        return;
+    }
     for (uint16_t i = 0; i < n; ++i) {
         if (i + 1 < n)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void*));
         input(*ifc, pkts[i]);
     }
+}
+
+void StackStage::steer(const Interface& ifc, rte_mbuf** pkts, uint16_t n) {
+    const unsigned self = worker_.index();
+    const unsigned workers = mesh_->workers();
+    for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        const unsigned owner = flow_owner(m, workers, self);
+        if (owner == self) {
+            input(ifc, m);
+            continue;
+        }
+        steer_pending_[owner * kMaxBurst + steer_count_[owner]++] = m;
+    }
+    // Bursts to each owner; what its ring cannot take is dropped, never waited for.
+    for (unsigned to = 0; to < workers; ++to) {
+        const uint16_t count = steer_count_[to];
+        if (count == 0)
+            continue;
+        rte_mbuf** burst = &steer_pending_[to * kMaxBurst];
+        const unsigned sent = rte_ring_sp_enqueue_burst(
+            mesh_->packets(self, to), reinterpret_cast<void* const*>(burst), count, nullptr);
+        if (sent < count)
+            worker_.drop_burst(burst + sent, static_cast<uint16_t>(count - sent),
+                               DropReason::steer_ring_full);
+        worker_.counters().steered_out.add(sent);
+        steer_count_[to] = 0;
+    }
+}
+
+void StackStage::receive_from_other_cores() {
+    const unsigned self = worker_.index();
+    rte_mbuf* burst[kSteerBurst];
+    for (unsigned from = 0; from < mesh_->workers(); ++from) {
+        if (from == self)
+            continue;
+        const unsigned n = rte_ring_sc_dequeue_burst(
+            mesh_->packets(from, self), reinterpret_cast<void**>(burst), kSteerBurst, nullptr);
+        worker_.counters().steered_in.add(n);
+        for (unsigned i = 0; i < n; ++i) {
+            const Interface* ifc = stack_.interface(burst[i]->port);
+            if (ifc == nullptr) {
+                worker_.drop(burst[i], DropReason::no_handler);
+                continue;
+            }
+            input(*ifc, burst[i]);
+        }
+        const unsigned k = rte_ring_sc_dequeue_burst(
+            mesh_->messages(from, self), reinterpret_cast<void**>(burst), kSteerBurst, nullptr);
+        for (unsigned i = 0; i < k; ++i)
+            message_input(burst[i]);
+    }
+}
+
+void StackStage::message_input(rte_mbuf* m) {
+    if (m->data_len < sizeof(MessageHeader)) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    MessageHeader h;
+    std::memcpy(&h, rte_pktmbuf_mtod(m, const void*), sizeof(h));
+    const auto* body = rte_pktmbuf_mtod_offset(m, const uint8_t*, sizeof(h));
+    const uint32_t length = std::min<uint32_t>(h.length, m->data_len - uint32_t{sizeof(h)});
+    switch (h.kind) {
+        case MessageKind::arp_learnt:
+            if (length >= 10) {
+                uint32_t ip = 0;
+                std::memcpy(&ip, body, 4);
+                ip::Mac mac;
+                std::memcpy(mac.data(), body + 4, 6);
+                neighbors_.learn(ip, mac, now_ns_, true, [&](rte_mbuf* waiting, const ip::Mac& r) {
+                    // The next hop's port: this stack addresses the first one.
+                    emit_ethernet(stack_.interfaces().front(), waiting, r,
+                                  static_cast<uint16_t>(wire::EtherType::ipv4));
+                });
+            }
+            break;
+        case MessageKind::udp_post:
+            if (h.service < udp_handlers_.size()) {
+                udp_handlers_[h.service]->on_message(*udp_sockets_[h.service], h.from_core,
+                                                     PayloadView({body, length}));
+            }
+            break;
+        case MessageKind::tcp_post:
+            tcp_->message_input(h.service, h.from_core, PayloadView({body, length}));
+            break;
+    }
+    rte_pktmbuf_free(m);
 }
 
 void StackStage::input(const Interface& ifc, rte_mbuf* m) {
@@ -125,6 +217,18 @@ void StackStage::arp_input(const Interface& ifc, rte_mbuf* m, uint16_t l2) {
                              emit_ethernet(ifc, waiting, resolved,
                                            static_cast<uint16_t>(wire::EtherType::ipv4));
                          });
+        if (mesh_ != nullptr && for_us) {
+            // What one core learns, the others are told (steering.h): ARP
+            // arrives on whichever core received it, flows live elsewhere.
+            uint8_t body[10];
+            const uint32_t ip = arp.sender_ip.host();
+            std::memcpy(body, &ip, 4);
+            std::memcpy(body + 4, mac.data(), 6);
+            for (unsigned to = 0; to < mesh_->workers(); ++to) {
+                if (to != worker_.index())
+                    post(to, MessageKind::arp_learnt, 0, body);
+            }
+        }
     }
     if (!for_us) {
         worker_.drop(m, DropReason::arp_not_for_us);
@@ -222,6 +326,9 @@ void StackStage::ipv4_input(const Interface& ifc, rte_mbuf* m, uint16_t l2) {
         case wire::IpProtocol::udp:
             udp_input(ifc, m, info);
             return;
+        case wire::IpProtocol::tcp:
+            tcp_input(ifc, m, info);
+            return;
         default:
             // RFC 1122 §3.2.2.1: protocol unreachable for a transport we lack.
             icmp_unreachable(info, m, wire::UnreachableCode::protocol);
@@ -261,6 +368,33 @@ void StackStage::icmp_input(const Interface&, rte_mbuf* m, const Ipv4Info& info)
     rte_pktmbuf_adj(m, info.l4_offset);
     m->ol_flags = 0;
     ip_output(m, info.destination, info.source, static_cast<uint8_t>(wire::IpProtocol::icmp));
+}
+
+void StackStage::tcp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& info) {
+    // TCP is unicast only (RFC 1122 §4.2.3.10): no segment to a broadcast
+    // address is processed, nor answered with a RST.
+    if (info.broadcast || info.destination.is_multicast()) {
+        worker_.drop(m, DropReason::ip_not_for_us);
+        return;
+    }
+    const uint64_t l4_flags = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+    const bool verified =
+        !info.reassembled && ifc.rx_l4_checksum && l4_flags == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+    if (!info.reassembled && ifc.rx_l4_checksum && l4_flags == RTE_MBUF_F_RX_L4_CKSUM_BAD) {
+        worker_.drop(m, DropReason::tcp_bad_checksum);
+        return;
+    }
+    int service = -1;
+    const auto first = ip::first_segment(static_cast<const rte_mbuf*>(m), info.l4_offset);
+    if (first.size() >= 4) {
+        const uint16_t port = static_cast<uint16_t>(first[2] << 8 | first[3]);
+        const ServiceId id = stack_.ports().lookup(Protocol::tcp, port);
+        if (id != kUnbound)
+            service = id;
+    }
+    worker_.counters().tcp_handled.add(1);
+    tcp_->input(m, info.source, info.destination, info.l4_offset, info.l4_length, verified,
+                service);
 }
 
 void StackStage::udp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& info) {
@@ -303,6 +437,7 @@ void StackStage::udp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& in
         worker_.drop(m, DropReason::udp_no_listener);
         return;
     }
+    worker_.counters().udp_handled.add(1);
     UdpDatagram d;
     d.remote = {info.source, header.src_port()};
     d.local = {info.destination, local_port};

@@ -12,6 +12,7 @@
 #include "flow/stack_stage.h"
 #include "ip/mbuf_bytes.h"
 #include "ip/route_table.h"
+#include "rss.h"
 #include "wire/arp.h"
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
@@ -63,13 +64,69 @@ StackStage::StackStage(const Stack& stack, Worker& worker, ip::Reassembler* reas
     }
     timers_.reserve(kMaxTimers);
     scratch_.resize(65536);
+    tcp::TcpSetup setup;
+    setup.config = &stack.config().tcp;
+    setup.services = &stack.tcp_services();
+    setup.mtu = stack.interfaces().empty() ? 1500 : stack.interfaces().front().mtu;
+    setup.max_segment_room =
+        static_cast<uint16_t>(rte_pktmbuf_data_room_size(pool_) - RTE_PKTMBUF_HEADROOM);
+    setup.secret = tcp::SipKey{stack.secret()[0], stack.secret()[1]};
+    now_ns_ = static_cast<uint64_t>(static_cast<double>(rte_rdtsc()) * 1e9 /
+                                    static_cast<double>(tsc_hz_));
+    tcp_ = tcp::TcpLayer::create(setup, worker, pool_, *this, TimePoint(now_ns_));
+    mesh_ = stack.mesh();
+    if (mesh_ != nullptr) {
+        steer_count_.assign(mesh_->workers(), 0);
+        steer_pending_.assign(std::size_t{mesh_->workers()} * kMaxBurst, nullptr);
+    }
+}
+
+bool StackStage::owns(uint32_t local, uint32_t remote, uint16_t local_port,
+                      uint16_t remote_port) const {
+    if (mesh_ == nullptr)
+        return true;
+    return rss_owner(rss_hash(remote, local, remote_port, local_port), mesh_->workers()) ==
+           worker_.index();
+}
+
+bool StackStage::post(unsigned to, MessageKind kind, uint16_t service,
+                      std::span<const uint8_t> bytes) {
+    if (mesh_ == nullptr || to >= mesh_->workers() || to == worker_.index())
+        return false;
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (m == nullptr) {
+        worker_.counters().drop(DropReason::no_mbuf);
+        return false;
+    }
+    const MessageHeader h{kind, static_cast<uint8_t>(worker_.index()), service,
+                          static_cast<uint32_t>(bytes.size())};
+    auto* p = reinterpret_cast<uint8_t*>(
+        rte_pktmbuf_append(m, static_cast<uint16_t>(sizeof(h) + bytes.size())));
+    if (p == nullptr) {
+        rte_pktmbuf_free(m);
+        worker_.counters().drop(DropReason::no_mbuf);
+        return false;
+    }
+    std::memcpy(p, &h, sizeof(h));
+    std::memcpy(p + sizeof(h), bytes.data(), bytes.size());
+    if (rte_ring_sp_enqueue(mesh_->messages(worker_.index(), to), m) != 0) {
+        worker_.drop(m, DropReason::steer_ring_full);
+        return false;
+    }
+    return true;
 }
 
 StackStage::~StackStage() = default;
 
+void StackStage::ip_send(rte_mbuf* m, Ipv4Address source, Ipv4Address destination) {
+    ip_output(m, source, destination, static_cast<uint8_t>(wire::IpProtocol::tcp));
+}
+
 void StackStage::on_poll(Worker&, uint64_t now_tsc) {
     now_ns_ =
         static_cast<uint64_t>(static_cast<double>(now_tsc) * 1e9 / static_cast<double>(tsc_hz_));
+    if (mesh_ != nullptr)
+        receive_from_other_cores();
     if (!announced_) {
         // A gratuitous ARP per address at start (RFC 5227 §3 announcement),
         // so neighbours replace any stale mapping; sent by the first core.
@@ -100,9 +157,11 @@ void StackStage::on_poll(Worker&, uint64_t now_tsc) {
         timers_.pop_back();
         udp_handlers_[t.service]->on_timer(*udp_sockets_[t.service], t.token);
     }
+    tcp_->poll(TimePoint(now_ns_));
 }
 
 void StackStage::on_stop(Worker&) {
+    tcp_->stop();
     neighbors_.clear([&](rte_mbuf* m) { worker_.drop(m, DropReason::arp_unresolved); });
     reassembler_->clear();
 }
@@ -431,6 +490,9 @@ uint64_t CoreUdpSocket::now_ns() const {
 }
 unsigned CoreUdpSocket::core() const {
     return stage_.core();
+}
+bool CoreUdpSocket::post(unsigned core, std::span<const uint8_t> bytes) {
+    return stage_.post(core, MessageKind::udp_post, service_, bytes);
 }
 
 }  // namespace portway::flow

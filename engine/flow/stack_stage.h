@@ -12,11 +12,13 @@
 #include <memory>
 #include <vector>
 
+#include "flow/steering.h"
 #include "ip/neighbor_table.h"
 #include "ip/reassembly.h"
 #include "ip/token_bucket.h"
 #include "portway/stack.h"
 #include "portway/worker.h"
+#include "tcp/tcp_layer.h"
 #include "wire/arp.h"
 #include "wire/icmp.h"
 
@@ -49,14 +51,17 @@ class CoreUdpSocket final : public UdpSocket {
     bool schedule(uint64_t after_ns, uint64_t token) override;
     uint64_t now_ns() const override;
     unsigned core() const override;
+    bool post(unsigned core, std::span<const uint8_t> bytes) override;
 
   private:
     StackStage& stage_;
     uint16_t service_;
 };
 
-class StackStage final : public PacketStage {
+class StackStage final : public PacketStage, public tcp::IpOutput {
   public:
+    static constexpr unsigned kSteerBurst = 64;
+
     struct Timer {
         uint64_t deadline;
         uint64_t token;
@@ -80,15 +85,35 @@ class StackStage final : public PacketStage {
     bool schedule(uint16_t service, uint64_t after_ns, uint64_t token);
     uint64_t now_ns() const { return now_ns_; }
     unsigned core() const { return worker_.index(); }
+    tcp::TcpLayer& tcp() { return *tcp_; }
+
+    // tcp::IpOutput
+    void ip_send(rte_mbuf* m, Ipv4Address source, Ipv4Address destination) override;
+    Ipv4Address source_for(Ipv4Address destination) const override {
+        return source_address(Ipv4Address{}, destination);
+    }
+    bool owns(uint32_t local, uint32_t remote, uint16_t local_port,
+              uint16_t remote_port) const override;
+
+    // Cross-core messages (steering.h): to the same service's handler on
+    // core `to`; false when the ring is full or no mbuf is left (counted).
+    bool post(unsigned to, MessageKind kind, uint16_t service, std::span<const uint8_t> bytes);
+    bool post_tcp(unsigned to, uint16_t service, std::span<const uint8_t> bytes) override {
+        return post(to, MessageKind::tcp_post, service, bytes);
+    }
 
   private:
     friend class CoreUdpSocket;
 
     void input(const Interface& ifc, rte_mbuf* m);
+    void steer(const Interface& ifc, rte_mbuf** pkts, uint16_t n);
+    void receive_from_other_cores();
+    void message_input(rte_mbuf* m);
     void arp_input(const Interface& ifc, rte_mbuf* m, uint16_t l2);
     void ipv4_input(const Interface& ifc, rte_mbuf* m, uint16_t l2);
     void icmp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& info);
     void udp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& info);
+    void tcp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& info);
 
     // Sends a destination unreachable about the datagram in `m` (which the
     // caller still owns) if RFC 1122 §3.2.2 and the token bucket allow it.
@@ -131,6 +156,10 @@ class StackStage final : public PacketStage {
     Ipv4Info current_info_;
     std::vector<Timer> timers_;     // a min-heap by deadline, capacity fixed at start
     std::vector<uint8_t> scratch_;  // 64 KiB for send_with() payloads larger than one mbuf
+    std::unique_ptr<tcp::TcpLayer> tcp_;
+    const CoreMesh* mesh_ = nullptr;        // null with one worker: nothing to steer
+    std::vector<uint16_t> steer_count_;     // per destination core
+    std::vector<rte_mbuf*> steer_pending_;  // [core][kMaxBurst]
 };
 
 }  // namespace portway::flow

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 namespace portway::testing {
@@ -113,6 +114,65 @@ inline Bytes udp(uint16_t sport, uint16_t dport, const Bytes& payload, uint32_t 
     return b;
 }
 
+// A TCP segment; `options` must be a multiple of 4 bytes.
+struct Tcp {
+    uint16_t sport = 40000;
+    uint16_t dport = 7;
+    uint32_t seq = 0;
+    uint32_t ack = 0;
+    uint8_t flags = 0;  // FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10
+    uint16_t window = 65535;
+    Bytes options;
+    Bytes payload;
+};
+
+inline Bytes tcp(const Tcp& t, uint32_t src = kPeerIp, uint32_t dst = kEngineIp) {
+    Bytes b(20);
+    put16(b, 0, t.sport);
+    put16(b, 2, t.dport);
+    put32(b, 4, t.seq);
+    put32(b, 8, t.ack);
+    b[12] = static_cast<uint8_t>(((20 + t.options.size()) / 4) << 4);
+    b[13] = t.flags;
+    put16(b, 14, t.window);
+    b.insert(b.end(), t.options.begin(), t.options.end());
+    b.insert(b.end(), t.payload.begin(), t.payload.end());
+    put16(b, 16, finish(sum16(b.data(), b.size(), pseudo(src, dst, 6, b.size()))));
+    return b;
+}
+
+// The TCP header of a frame we received (Ethernet + 20-byte IPv4 assumed).
+struct TcpSeen {
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t window;
+    Bytes options;
+    Bytes payload;
+};
+
+inline std::optional<TcpSeen> tcp_of(const Bytes& frame) {
+    if (frame.size() < 54 || get16(frame, 12) != 0x0800 || frame[23] != 6)
+        return std::nullopt;
+    const std::size_t ihl = (frame[14] & 0x0F) * 4u;
+    const std::size_t total = get16(frame, 16);
+    const std::size_t at = 14 + ihl;
+    const std::size_t header = (frame[at + 12] >> 4) * 4u;
+    TcpSeen t{get16(frame, at),
+              get16(frame, at + 2),
+              get32(frame, at + 4),
+              get32(frame, at + 8),
+              frame[at + 13],
+              get16(frame, at + 14),
+              {},
+              {}};
+    t.options.assign(frame.begin() + static_cast<std::ptrdiff_t>(at + 20),
+                     frame.begin() + static_cast<std::ptrdiff_t>(at + header));
+    t.payload.assign(frame.begin() + static_cast<std::ptrdiff_t>(at + header),
+                     frame.begin() + static_cast<std::ptrdiff_t>(14 + total));
+    return t;
+}
+
 inline Bytes icmp_echo(uint16_t id, uint16_t seq, const Bytes& payload, uint8_t type = 8) {
     Bytes b(8);
     b[0] = type;
@@ -165,6 +225,9 @@ inline bool checksums_ok(const Bytes& frame) {
         return finish(sum16(l4, l4_len, pseudo(get32(frame, 26), get32(frame, 30), 17, l4_len))) ==
                0;
     }
+    if (frame[23] == 6)
+        return finish(sum16(l4, l4_len, pseudo(get32(frame, 26), get32(frame, 30), 6, l4_len))) ==
+               0;
     return true;
 }
 

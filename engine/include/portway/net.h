@@ -42,6 +42,8 @@ struct Endpoint {
     Ipv4Address address;
     uint16_t port = 0;
     std::string to_string() const;
+    // "198.18.0.1:5000"
+    static std::optional<Endpoint> parse(std::string_view text);
     constexpr auto operator<=>(const Endpoint&) const = default;
 };
 

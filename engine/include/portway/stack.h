@@ -17,6 +17,7 @@
 #include "portway/net.h"
 #include "portway/stack_config.h"
 #include "portway/status.h"
+#include "portway/tcp.h"
 #include "portway/udp.h"
 
 namespace portway {
@@ -26,7 +27,8 @@ class RouteTable;
 }
 namespace flow {
 class PortTable;
-}
+class CoreMesh;
+}  // namespace flow
 
 struct Interface {
     uint16_t port = 0;
@@ -51,6 +53,8 @@ class Stack {
 
     // Before start only. All ports of a service bind or none does.
     Status add_udp_service(UdpService service);
+    // Listens on the service's TCP ports (all or none).
+    Status add_tcp_service(TcpService service);
 
     Engine::StageFactory stage_factory();
     std::vector<std::string> describe() const;
@@ -63,7 +67,13 @@ class Stack {
     const ip::RouteTable& routes() const { return *routes_; }
     const flow::PortTable& ports() const { return *port_table_; }
     const std::vector<UdpService>& udp_services() const { return udp_services_; }
+    const std::vector<TcpService>& tcp_services() const { return tcp_services_; }
+    // The key every core derives ISNs and SYN cookies from (RFC 6528,
+    // RFC 4987): shared, so any core can check a cookie another issued.
+    const std::array<uint64_t, 2>& secret() const { return secret_; }
     Engine& engine() const { return *engine_; }
+    // The rings between worker cores; null with a single worker.
+    const flow::CoreMesh* mesh() const { return mesh_.get(); }
 
   private:
     Stack() = default;
@@ -76,6 +86,10 @@ class Stack {
     std::unique_ptr<flow::PortTable> port_table_;
     std::vector<UdpService> udp_services_;
     std::vector<std::string> service_names_;
+    std::vector<TcpService> tcp_services_;
+    std::vector<std::string> tcp_service_names_;
+    std::array<uint64_t, 2> secret_{};
+    std::unique_ptr<flow::CoreMesh> mesh_;
 };
 
 }  // namespace portway

@@ -52,6 +52,11 @@ struct alignas(64) WorkerCounters {
     Counter impair_duplicated;  // copies made and passed on
     Counter impair_reordered;   // packets held back behind a later one
     Counter impair_delayed;     // packets that waited in a delay queue
+    // Flow steering (flow/steering.h) and who handled what.
+    Counter steered_out;  // packets passed to the core owning their flow
+    Counter steered_in;   // packets taken from other cores
+    Counter udp_handled;  // UDP datagrams delivered to a service on this core
+    Counter tcp_handled;  // TCP segments processed on this core
     std::array<Counter, kDropReasonCount> drops;
     std::array<QueueCounters, kMaxPorts> ports;
 
@@ -67,6 +72,7 @@ struct WorkerSnapshot {
     unsigned lcore = 0;
     uint64_t polls = 0, empty_polls = 0, busy_cycles = 0, packets = 0;
     uint64_t impair_duplicated = 0, impair_reordered = 0, impair_delayed = 0;
+    uint64_t steered_out = 0, steered_in = 0, udp_handled = 0, tcp_handled = 0;
     std::array<uint64_t, kDropReasonCount> drops{};
     std::array<QueueSnapshot, kMaxPorts> ports{};
 };

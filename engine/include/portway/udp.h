@@ -32,6 +32,11 @@ class PayloadView {
     // A view over plain bytes (tests, fakes).
     explicit PayloadView(std::span<const uint8_t> bytes)
         : bytes_(bytes), length_(static_cast<uint32_t>(bytes.size())) {}
+    // Two pieces of plain bytes, in order (a ring buffer that wraps).
+    PayloadView(std::span<const uint8_t> first, std::span<const uint8_t> second)
+        : bytes_(first),
+          bytes2_(second),
+          length_(static_cast<uint32_t>(first.size() + second.size())) {}
 
     uint32_t size() const { return length_; }
     bool empty() const { return length_ == 0; }
@@ -40,10 +45,13 @@ class PayloadView {
     // Copies up to out.size() bytes starting at `from`; returns how many.
     uint32_t copy_to(std::span<uint8_t> out, uint32_t from = 0) const;
     std::vector<uint8_t> to_vector() const;
+    // The bytes [from, from + length) of this view (clamped to it).
+    PayloadView sub(uint32_t from, uint32_t length) const;
 
   private:
     const rte_mbuf* head_ = nullptr;
     std::span<const uint8_t> bytes_;
+    std::span<const uint8_t> bytes2_;
     uint32_t offset_ = 0;
     uint32_t length_ = 0;
 };
@@ -76,6 +84,10 @@ class UdpSocket {
     virtual bool schedule(uint64_t after_ns, uint64_t token) = 0;
     virtual uint64_t now_ns() const = 0;
     virtual unsigned core() const = 0;  // worker index
+    // Sends `bytes` to this service's handler on worker `core` (its
+    // on_message); in order per pair of cores; false when that core's ring
+    // is full (counted as steer_ring_full) or `core` is this one.
+    virtual bool post(unsigned core, std::span<const uint8_t> bytes) = 0;
 };
 
 class UdpHandler {
@@ -83,6 +95,9 @@ class UdpHandler {
     virtual ~UdpHandler() = default;
     virtual void on_datagram(UdpSocket& socket, const UdpDatagram& datagram) = 0;
     virtual void on_timer(UdpSocket& /*socket*/, uint64_t /*token*/) {}
+    // A post() from this service's handler on core `from`.
+    virtual void on_message(UdpSocket& /*socket*/, unsigned /*from*/,
+                            const PayloadView& /*bytes*/) {}
 };
 
 struct UdpService {

@@ -41,6 +41,7 @@ class FakeUdpSocket final : public UdpSocket {
     }
     uint64_t now_ns() const override { return now; }
     unsigned core() const override { return 0; }
+    bool post(unsigned, std::span<const uint8_t>) override { return false; }
 
     std::vector<SentDatagram> sent;
     std::vector<std::pair<uint64_t, uint64_t>> timers;

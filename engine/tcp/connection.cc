@@ -1,0 +1,388 @@
+// Opening, the application's calls, timers and the end of a connection.
+// Input is in connection_input.cc, output in connection_output.cc.
+#include "tcp/connection.h"
+
+#include <algorithm>
+
+namespace portway {
+
+std::string_view tcp_close_reason_name(TcpCloseReason reason) {
+    switch (reason) {
+        case TcpCloseReason::closed:
+            return "closed";
+        case TcpCloseReason::reset:
+            return "reset";
+        case TcpCloseReason::timeout:
+            return "timeout";
+        case TcpCloseReason::aborted:
+            return "aborted";
+        case TcpCloseReason::refused:
+            return "refused";
+        case TcpCloseReason::shutdown:
+            return "shutdown";
+    }
+    return "unknown";
+}
+
+}  // namespace portway
+
+namespace portway::tcp {
+
+std::string_view state_name(TcpState state) {
+    switch (state) {
+        case TcpState::closed:
+            return "CLOSED";
+        case TcpState::syn_sent:
+            return "SYN-SENT";
+        case TcpState::syn_received:
+            return "SYN-RECEIVED";
+        case TcpState::established:
+            return "ESTABLISHED";
+        case TcpState::fin_wait_1:
+            return "FIN-WAIT-1";
+        case TcpState::fin_wait_2:
+            return "FIN-WAIT-2";
+        case TcpState::close_wait:
+            return "CLOSE-WAIT";
+        case TcpState::closing:
+            return "CLOSING";
+        case TcpState::last_ack:
+            return "LAST-ACK";
+        case TcpState::time_wait:
+            return "TIME-WAIT";
+    }
+    return "?";
+}
+
+void Connection::attach_buffers(std::span<uint8_t> send, std::span<uint8_t> receive) {
+    send_buf_ = ByteRing(send);
+    recv_buf_ = ByteRing(receive);
+}
+
+void Connection::init(ConnectionHost& host, const FourTuple& tuple, TcpHandler* handler,
+                      uint16_t service, unsigned core) {
+    host_ = &host;
+    tuple_ = tuple;
+    handler_ = handler;
+    service_ = service;
+    core_ = core;
+    const ConnectionParams& p = host.params();
+    rto_ = RtoEstimator(p.rto);
+    reassembly_ = ReassemblyTracker(p.reassembly_ranges);
+    scoreboard_ = SackScoreboard(p.reassembly_ranges);
+    rtx_timer_.bind<&Connection::on_retransmit_timer>(this);
+    delack_timer_.bind<&Connection::on_delayed_ack_timer>(this);
+    // RFC 7323 §5.4: a per-connection TSval offset, so timestamps do not
+    // reveal the clock.
+    ts_offset_ = host.ts_offset(tuple);
+}
+
+void Connection::negotiate(const wire::TcpOptions& peer) {
+    const ConnectionParams& p = host_->params();
+    peer_mss_ = peer.mss.value_or(536);
+    if (p.window_scale && peer.window_scale) {
+        snd_shift_ = std::min<uint8_t>(*peer.window_scale, wire::tcp_option::kMaxWindowScale);
+        rcv_shift_ = p.window_shift;
+    } else {
+        snd_shift_ = 0;
+        rcv_shift_ = 0;
+    }
+    sack_on_ = p.sack && peer.sack_permitted;
+    ts_on_ = p.timestamps && peer.timestamp.has_value();
+    // RFC 6691: the MSS counts no options; the sender leaves room for the
+    // ones it puts in every segment (timestamps, 12 bytes).
+    const uint16_t mss = std::min(peer_mss_, p.mss);
+    smss_ = static_cast<uint16_t>(std::max(64, mss - (ts_on_ ? 12 : 0)));
+}
+
+void Connection::start_congestion_control() {
+    CongestionConfig config;
+    config.smss = smss_;
+    config.initial_window = host_->params().initial_window_segments * smss_;
+    config.sack_recovery = sack_on_;
+    cc_.emplace(host_->params().congestion, config);
+    recovery_ = RecoveryTracker(snd_una_ - 1);
+    scoreboard_.reset(snd_una_);
+    high_rxt_ = snd_una_;
+}
+
+void Connection::open_passive(ConnectionHost& host, const FourTuple& tuple, const SegmentIn& syn,
+                              SeqNum iss, TcpHandler* handler, uint16_t service, unsigned core) {
+    init(host, tuple, handler, service, core);
+    active_ = false;
+    const wire::TcpRepr& h = syn.header;
+    iss_ = snd_una_ = snd_nxt_ = snd_max_ = iss;
+    irs_ = SeqNum(h.seq);
+    rcv_nxt_ = rcv_adv_ = last_ack_sent_ = irs_ + 1;
+    reassembly_.reset(rcv_nxt_);
+    peer_offered_ws_ = h.options.window_scale.has_value();
+    negotiate(h.options);
+    if (ts_on_) {
+        ts_recent_ = h.options.timestamp->value;
+        ts_recent_at_ = host.now();
+    }
+    // RFC 7323 §2.2: the window in a SYN is never scaled.
+    snd_wnd_ = max_snd_wnd_ = h.window;
+    snd_wl1_ = irs_;
+    snd_wl2_ = iss;
+    state_ = TcpState::syn_received;
+    send_syn();
+    arm_rto();
+}
+
+void Connection::open_from_cookie(ConnectionHost& host, const FourTuple& tuple,
+                                  const SegmentIn& ack, const CookieOptions& options,
+                                  TcpHandler* handler, uint16_t service, unsigned core) {
+    init(host, tuple, handler, service, core);
+    active_ = false;
+    const wire::TcpRepr& h = ack.header;
+    // The ACK acknowledges cookie + 1 and starts at the client's ISN + 1.
+    iss_ = SeqNum(*h.ack) - 1;
+    snd_una_ = snd_nxt_ = snd_max_ = iss_ + 1;
+    irs_ = SeqNum(h.seq) - 1;
+    rcv_nxt_ = rcv_adv_ = last_ack_sent_ = irs_ + 1;
+    reassembly_.reset(rcv_nxt_);
+    wire::TcpOptions peer;
+    peer.mss = options.mss;
+    peer.window_scale = options.window_scale;
+    peer.sack_permitted = options.sack;
+    if (options.timestamps && h.options.timestamp)
+        peer.timestamp = h.options.timestamp;
+    negotiate(peer);
+    if (ts_on_) {
+        ts_recent_ = h.options.timestamp->value;
+        ts_recent_at_ = host.now();
+    }
+    snd_wnd_ = max_snd_wnd_ = uint32_t{h.window} << snd_shift_;
+    snd_wl1_ = SeqNum(h.seq);
+    snd_wl2_ = snd_una_;
+    start_congestion_control();
+    // Window the cookie's SYN-ACK advertised: everything (it was unscaled).
+    rcv_adv_ = rcv_nxt_ + std::min<uint32_t>(recv_buf_.free(), 65535);
+    enter_established();
+}
+
+void Connection::open_active(ConnectionHost& host, const FourTuple& tuple, SeqNum iss,
+                             TcpHandler* handler, void* context, unsigned core) {
+    init(host, tuple, handler, 0, core);
+    active_ = true;
+    app_knows_ = true;  // connect() hands the stream over at once
+    context_ = context;
+    iss_ = snd_una_ = snd_nxt_ = snd_max_ = iss;
+    state_ = TcpState::syn_sent;
+    send_syn();
+    arm_rto();
+}
+
+void Connection::enter_established() {
+    state_ = TcpState::established;
+    if (syn_tries_ > 0)
+        rto_.on_established_after_syn_timeout();
+    syn_tries_ = 0;
+    if (!active_)
+        host_->on_established(*this);
+    if (handler_ == nullptr)
+        return;
+    app_knows_ = true;
+    in_callback_ = true;
+    if (active_) {
+        handler_->on_connected(*this);
+    } else {
+        handler_->on_accepted(*this);
+    }
+    in_callback_ = false;
+}
+
+uint32_t Connection::ts_value(TimePoint now) const {
+    // RFC 7323 §5.4: a clock between 1 ms and 1 s per tick; 1 ms here.
+    return static_cast<uint32_t>(now.ns() / 1'000'000) + ts_offset_;
+}
+
+// ---- the application's calls ----
+
+uint32_t Connection::send(std::span<const uint8_t> bytes) {
+    if (!app_may_send())
+        return 0;
+    const uint32_t n = send_buf_.append(bytes);
+    if (n < bytes.size())
+        want_writable_ = true;
+    if (!in_callback_)
+        output();
+    return n;
+}
+
+PayloadView Connection::unread() const {
+    const auto [a, b] = recv_buf_.peek(0, recv_buf_.size());
+    return PayloadView(a, b);
+}
+
+void Connection::consume(uint32_t bytes) {
+    if (released())
+        return;
+    recv_buf_.consume(bytes);
+    // A window update when reading has opened a useful amount (RFC 9293
+    // §3.8.6.2.2: at least min(half the buffer, one MSS) beyond the edge
+    // last advertised); sent at once so a sender blocked on a zero window
+    // need not wait for its persist timer.
+    const SeqNum edge = rcv_nxt_ + recv_buf_.free();
+    const uint32_t useful = std::min<uint32_t>(recv_buf_.capacity() / 2, 2u * host_->params().mss);
+    if (edge > rcv_adv_ && edge - rcv_adv_ >= useful && state_ != TcpState::syn_received) {
+        ack_now_ = true;
+        if (!in_callback_)
+            output();
+    }
+}
+
+void Connection::shutdown_write() {
+    if (released() || write_shut_)
+        return;
+    write_shut_ = true;
+    switch (state_) {
+        case TcpState::established:
+            state_ = TcpState::fin_wait_1;
+            break;
+        case TcpState::close_wait:
+            state_ = TcpState::last_ack;
+            break;
+        case TcpState::syn_sent:
+            finish(TcpCloseReason::closed);
+            return;
+        default:
+            return;
+    }
+    fin_queued_ = true;
+    fin_seq_ = snd_una_ + send_buf_.size();
+    if (!in_callback_)
+        output();
+}
+
+void Connection::close() {
+    if (released() || app_closed_)
+        return;
+    app_closed_ = true;
+    if (!recv_buf_.empty()) {
+        // RFC 2525 §2.17 (and Linux): closing with unread data resets, so
+        // the peer learns its data was not consumed.
+        abort();
+        return;
+    }
+    shutdown_write();
+}
+
+void Connection::abort() {
+    if (released())
+        return;
+    if (state_ != TcpState::syn_sent)
+        send_rst(snd_nxt_);
+    finish(TcpCloseReason::aborted);
+}
+
+void Connection::shut_down() {
+    if (released())
+        return;
+    finish(TcpCloseReason::shutdown);
+}
+
+void Connection::notify_writable() {
+    if (!want_writable_ || !app_may_send() || handler_ == nullptr || in_callback_)
+        return;
+    // Wake the writer when a useful amount is free, not for every byte.
+    if (send_buf_.free() < std::min<uint32_t>(send_buf_.capacity() / 4, 4u * smss_))
+        return;
+    want_writable_ = false;
+    in_callback_ = true;
+    handler_->on_writable(*this);
+    in_callback_ = false;
+    if (!released())
+        output();
+}
+
+// ---- timers ----
+
+void Connection::arm_rto() {
+    host_->wheel().schedule(rtx_timer_, host_->now() + rto_.rto());
+}
+
+void Connection::on_delayed_ack_timer(TimePoint) {
+    if (released())
+        return;
+    send_ack();
+}
+
+void Connection::on_retransmit_timer(TimePoint) {
+    if (released())
+        return;
+    if (state_ == TcpState::syn_sent || state_ == TcpState::syn_received) {
+        if (++syn_tries_ > host_->params().syn_retries) {
+            finish(TcpCloseReason::timeout);
+            return;
+        }
+        rto_.on_timeout();
+        rtt_sampler_.on_retransmit();
+        send_syn();
+        arm_rto();
+        return;
+    }
+    if (persisting_) {
+        persist_probe();
+        return;
+    }
+    retransmission_timeout();
+}
+
+void Connection::retransmission_timeout() {
+    if (snd_una_ == snd_max_)
+        return;
+    if (rto_.backoffs() >= host_->params().retries) {
+        send_rst(snd_nxt_);
+        finish(TcpCloseReason::timeout);
+        return;
+    }
+    // RFC 5681 §3.1 / RFC 6298 §5.5-5.6: collapse the window, back off, and
+    // go back to SND.UNA; RFC 6582 §3.2 step 4 ends any fast recovery.
+    cc_->on_rto_timeout(flight_size(), host_->now());
+    recovery_.on_timeout(snd_max_);
+    rto_.on_timeout();
+    rtt_sampler_.on_retransmit();
+    scoreboard_.reset(snd_una_);
+    high_rxt_ = snd_una_;
+    snd_nxt_ = snd_una_;
+    ++timeouts_;
+    output();
+    arm_rto();
+}
+
+void Connection::persist_probe() {
+    // RFC 9293 §3.8.6.1: probe a zero window; as Linux does, with a segment
+    // one below SND.UNA that carries no data: the peer must answer it with
+    // an ACK that shows its window, and no retransmission count is spent,
+    // so a receiver that keeps answering is never given up on.
+    send_segment(snd_una_ - 1, 0, 0, true);
+    persist_backoff_ = std::min<uint32_t>(persist_backoff_ + 1, 16);
+    Nanos wait = rto_.rto() * (uint64_t{1} << std::min<uint32_t>(persist_backoff_, 10));
+    wait = std::min(wait, host_->params().rto.max);
+    host_->wheel().schedule(rtx_timer_, host_->now() + wait);
+}
+
+// ---- the end ----
+
+void Connection::enter_time_wait() {
+    state_ = TcpState::time_wait;
+    host_->on_time_wait(*this);
+    finish(TcpCloseReason::closed);
+}
+
+void Connection::finish(TcpCloseReason reason) {
+    host_->wheel().cancel(rtx_timer_);
+    host_->wheel().cancel(delack_timer_);
+    state_ = TcpState::closed;
+    if (app_knows_ && handler_ != nullptr) {
+        app_knows_ = false;
+        in_callback_ = true;
+        handler_->on_closed(*this, reason);
+        in_callback_ = false;
+    }
+    host_->on_released(*this);
+}
+
+}  // namespace portway::tcp

@@ -1,0 +1,309 @@
+// One TCP connection: the transmission control block and the RFC 9293
+// state machine, from SYN-SENT or SYN-RECEIVED to the hand-over to
+// TIME-WAIT (which lives in a compact table of its own, time_wait.h).
+//
+// A Connection knows nothing of mbufs, ports or cores. Segments come in as
+// a parsed header and a view of the payload (segment_in), go out through
+// ConnectionHost::transmit as a header and up to two pieces of the send
+// ring, and time is the `now` the host passes in — so the whole machine
+// runs in unit tests on a simulated clock (tests/unit/tcp/connection_*).
+//
+// Buffers: the send ring holds the bytes from SND.UNA on (unacknowledged
+// and not yet sent); the receive ring holds the bytes received in order and
+// not yet consumed by the application, and, beyond them, out-of-order data
+// written at its offset from RCV.NXT (byte_ring.h). Both are fixed slices
+// of a per-core slab.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "core/time.h"
+#include "core/timer_wheel.h"
+#include "portway/drop_reason.h"
+#include "portway/tcp.h"
+#include "tcp/byte_ring.h"
+#include "tcp/congestion/congestion_control.h"
+#include "tcp/congestion/recovery.h"
+#include "tcp/four_tuple.h"
+#include "tcp/reassembly.h"
+#include "tcp/rtt.h"
+#include "tcp/scoreboard.h"
+#include "tcp/seq.h"
+#include "wire/tcp.h"
+
+namespace portway::tcp {
+
+enum class TcpState : uint8_t {
+    closed,
+    syn_sent,
+    syn_received,
+    established,
+    fin_wait_1,
+    fin_wait_2,
+    close_wait,
+    closing,
+    last_ack,
+    time_wait,
+};
+std::string_view state_name(TcpState state);
+
+// The configuration in the units the protocol code works in.
+struct ConnectionParams {
+    uint16_t mss = 1460;       // what we announce: the largest segment we accept
+    uint8_t window_shift = 0;  // our receive window scale (RFC 7323 §2.3), when offered
+    bool window_scale = true;  // offer it
+    bool timestamps = true;    // offer them
+    bool sack = true;          // offer SACK-permitted
+    CongestionAlgorithm congestion = CongestionAlgorithm::cubic;
+    uint32_t initial_window_segments = 10;
+    RtoConfig rto;
+    Nanos delayed_ack = ms(40);
+    uint32_t syn_retries = 6;
+    uint32_t retries = 15;
+    uint32_t challenge_acks_per_s = 10;
+    uint32_t reassembly_ranges = 32;
+};
+
+// Everything a segment carries that the state machine reads.
+struct SegmentIn {
+    wire::TcpRepr header;
+    PayloadView payload;
+};
+
+struct SegmentOut {
+    wire::TcpRepr header;  // payload_len set; checksum left to the host
+    std::span<const uint8_t> payload[2];
+};
+
+class Connection;
+
+// What a connection needs from the core that owns it.
+class ConnectionHost {
+  public:
+    virtual ~ConnectionHost() = default;
+    virtual const ConnectionParams& params() const = 0;
+    virtual core::TimerWheel& wheel() = 0;
+    virtual TimePoint now() const = 0;
+    // Sends the segment from the connection's local to its remote endpoint.
+    virtual void transmit(const Connection& c, const SegmentOut& segment) = 0;
+    virtual void count(DropReason reason) = 0;
+    // The connection's RFC 7323 §5.4 TSval offset: secret, per tuple, and
+    // the same for a connection opened from a SYN cookie as for its SYN-ACK.
+    virtual uint32_t ts_offset(const FourTuple& tuple) const = 0;
+    // A passive connection reached ESTABLISHED (it leaves the backlog).
+    virtual void on_established(Connection& c) = 0;
+    // The connection entered TIME-WAIT: the host keeps what TIME-WAIT needs.
+    virtual void on_time_wait(const Connection& c) = 0;
+    // The connection is finished; the host may reuse it once the current
+    // call returns (never during it: a handler may still be on the stack).
+    virtual void on_released(Connection& c) = 0;
+};
+
+class Connection final : public TcpStream {
+  public:
+    Connection() = default;
+
+    // Storage for the two rings, for the life of the slot.
+    void attach_buffers(std::span<uint8_t> send, std::span<uint8_t> receive);
+
+    // A SYN arrived for a listener: SYN-RECEIVED, SYN-ACK sent.
+    void open_passive(ConnectionHost& host, const FourTuple& tuple, const SegmentIn& syn,
+                      SeqNum iss, TcpHandler* handler, uint16_t service, unsigned core);
+    // The handshake's ACK carried a valid SYN cookie: straight to
+    // ESTABLISHED with the options the cookie kept (RFC 4987 §3.6).
+    struct CookieOptions {
+        uint16_t mss;
+        std::optional<uint8_t> window_scale;
+        bool sack;
+        bool timestamps;
+    };
+    void open_from_cookie(ConnectionHost& host, const FourTuple& tuple, const SegmentIn& ack,
+                          const CookieOptions& options, TcpHandler* handler, uint16_t service,
+                          unsigned core);
+    // connect(): SYN-SENT, SYN sent.
+    void open_active(ConnectionHost& host, const FourTuple& tuple, SeqNum iss, TcpHandler* handler,
+                     void* context, unsigned core);
+
+    void segment_in(const SegmentIn& segment);
+    // The engine is stopping: no segment is sent, on_closed(shutdown).
+    void shut_down();
+
+    // TcpStream
+    uint32_t send(std::span<const uint8_t> bytes) override;
+    uint32_t send_space() const override { return app_may_send() ? send_buf_.free() : 0; }
+    PayloadView unread() const override;
+    void consume(uint32_t bytes) override;
+    void shutdown_write() override;
+    void close() override;
+    void abort() override;
+    Endpoint local() const override { return {Ipv4Address{tuple_.local_addr}, tuple_.local_port}; }
+    Endpoint remote() const override {
+        return {Ipv4Address{tuple_.remote_addr}, tuple_.remote_port};
+    }
+    unsigned core() const override { return core_; }
+
+    // For the host and tests.
+    TcpState state() const { return state_; }
+    const FourTuple& tuple() const { return tuple_; }
+    uint16_t service() const { return service_; }
+    bool passive() const { return !active_; }
+    bool in_backlog() const { return state_ == TcpState::syn_received && !active_; }
+    SeqNum snd_una() const { return snd_una_; }
+    SeqNum snd_nxt() const { return snd_nxt_; }
+    SeqNum rcv_nxt() const { return rcv_nxt_; }
+    uint32_t snd_wnd() const { return snd_wnd_; }
+    uint32_t cwnd() const { return cc_ ? cc_->cwnd() : 0; }
+    uint32_t ssthresh() const { return cc_ ? cc_->ssthresh() : 0; }
+    bool in_recovery() const { return recovery_.in_recovery(); }
+    Nanos rto() const { return rto_.rto(); }
+    uint16_t smss() const { return smss_; }
+    uint32_t receive_window() const { return rcv_adv_ - rcv_nxt_; }
+    bool timestamps_on() const { return ts_on_; }
+    bool sack_on() const { return sack_on_; }
+    uint8_t snd_shift() const { return snd_shift_; }
+    uint8_t rcv_shift() const { return rcv_shift_; }
+    uint32_t ts_recent() const { return ts_recent_; }
+    uint32_t ts_offset() const { return ts_offset_; }
+    // The TSval this side sends at `now`.
+    uint32_t ts_value(TimePoint now) const;
+    bool delayed_ack_pending() const { return delack_timer_.armed(); }
+    uint32_t retransmits() const { return retransmits_; }
+    uint32_t timeouts() const { return timeouts_; }
+    bool retransmit_timer_armed() const { return rtx_timer_.armed(); }
+
+  private:
+    // Set-up shared by the three opens.
+    void init(ConnectionHost& host, const FourTuple& tuple, TcpHandler* handler, uint16_t service,
+              unsigned core);
+    void negotiate(const wire::TcpOptions& peer);
+    void start_congestion_control();
+    void enter_established();
+
+    // Input, by RFC 9293 §3.10.7 step.
+    void syn_sent_input(const SegmentIn& s);
+    bool paws_rejects(const SegmentIn& s);
+    bool rst_input(const SegmentIn& s);
+    bool ack_input(const SegmentIn& s);
+    void process_new_ack(const SegmentIn& s, SeqNum ack);
+    void process_duplicate_ack();
+    void update_send_window(const SegmentIn& s);
+    void data_input(const SegmentIn& s);
+    void fin_input();
+    void deliver();
+    void note_timestamp(const SegmentIn& s);
+
+    // Output.
+    void output();
+    bool send_new_data();
+    void retransmit_lost();
+    void retransmit_first();
+    void send_segment(SeqNum seq, uint32_t len, uint8_t control_flags, bool retransmission);
+    void send_syn();
+    void send_ack();
+    void send_rst(SeqNum seq);
+    void challenge_ack();
+    void schedule_ack(bool now);
+    wire::TcpRepr header(SeqNum seq, uint8_t flags);
+    uint16_t advertise_window();
+    void arm_rto();
+
+    // Timers.
+    void on_retransmit_timer(TimePoint now);
+    void on_delayed_ack_timer(TimePoint now);
+    void retransmission_timeout();
+    void persist_probe();
+
+    // Ending.
+    void enter_time_wait();
+    void finish(TcpCloseReason reason);
+    void notify_writable();
+
+    bool app_may_send() const {
+        return !write_shut_ && (state_ == TcpState::established || state_ == TcpState::close_wait);
+    }
+    uint32_t flight_size() const { return snd_max_ - snd_una_; }
+    // Bytes of the send ring already sent at least once, from SND.UNA.
+    uint32_t data_sent() const;
+    bool fin_acked() const { return fin_queued_ && snd_una_ == fin_seq_ + 1; }
+    bool released() const { return state_ == TcpState::closed; }
+
+    ConnectionHost* host_ = nullptr;
+    TcpHandler* handler_ = nullptr;
+    FourTuple tuple_;
+    TcpState state_ = TcpState::closed;
+    uint16_t service_ = 0;
+    unsigned core_ = 0;
+    bool active_ = false;
+    bool app_knows_ = false;   // the handler has seen the stream
+    bool app_closed_ = false;  // close() called: no more data is accepted
+    bool write_shut_ = false;  // shutdown_write() or close(): FIN queued
+    bool want_writable_ = false;
+    bool in_callback_ = false;
+
+    ByteRing send_buf_;
+    ByteRing recv_buf_;
+
+    // Send sequence variables (RFC 9293 §3.3.1), plus SND.MAX, the highest
+    // sequence sent: SND.NXT goes back to SND.UNA after a timeout.
+    SeqNum iss_;
+    SeqNum snd_una_;
+    SeqNum snd_nxt_;
+    SeqNum snd_max_;
+    SeqNum snd_wl1_;
+    SeqNum snd_wl2_;
+    uint32_t snd_wnd_ = 0;
+    uint32_t max_snd_wnd_ = 0;
+    bool fin_queued_ = false;
+    SeqNum fin_seq_;
+    uint16_t smss_ = 536;  // RFC 9293 §3.7.1 default, until the peer's MSS option says more
+    uint16_t peer_mss_ = 536;
+
+    // Receive sequence variables. RCV.ADV is the right edge last advertised:
+    // the window never shrinks below it (RFC 9293 §3.8.6.2.2).
+    SeqNum irs_;
+    SeqNum rcv_nxt_;
+    SeqNum rcv_adv_;
+    SeqNum last_ack_sent_;
+    ReassemblyTracker reassembly_;
+    bool peer_fin_ = false;       // FIN received (maybe out of order)
+    bool peer_fin_done_ = false;  // ... and processed, in order
+    bool ack_now_ = false;        // an ACK is owed before this call returns
+    SeqNum peer_fin_seq_;
+    SeqRange dsack_{};
+    uint32_t unacked_bytes_ = 0;
+
+    // Options (RFC 7323, RFC 2018).
+    bool peer_offered_ws_ = false;
+    uint8_t snd_shift_ = 0;
+    uint8_t rcv_shift_ = 0;
+    bool ts_on_ = false;
+    bool sack_on_ = false;
+    uint32_t ts_recent_ = 0;
+    TimePoint ts_recent_at_;
+    uint32_t ts_offset_ = 0;
+
+    // Retransmission and congestion.
+    RtoEstimator rto_;
+    RttSampler rtt_sampler_;
+    std::optional<CongestionControl> cc_;
+    RecoveryTracker recovery_{SeqNum{}};
+    SackScoreboard scoreboard_;
+    SeqNum high_rxt_;  // end of the last retransmission in this recovery
+    uint32_t syn_tries_ = 0;
+    uint32_t persist_backoff_ = 0;
+    bool persisting_ = false;
+    uint32_t retransmits_ = 0;
+    uint32_t timeouts_ = 0;
+
+    // RFC 5961 §7: challenge ACKs allowed in the current second.
+    TimePoint challenge_window_;
+    uint32_t challenges_ = 0;
+
+    core::Timer rtx_timer_;     // retransmission, SYN retry, persist
+    core::Timer delack_timer_;  // delayed ACK
+};
+
+}  // namespace portway::tcp

@@ -1,0 +1,461 @@
+// Segment arrival, RFC 9293 §3.10.7, with the checks of RFC 5961 (blind
+// RST/SYN/data) and RFC 7323 (PAWS) where the RFC places them.
+#include <algorithm>
+#include <array>
+
+#include "tcp/connection.h"
+
+namespace portway::tcp {
+
+namespace {
+
+// RFC 7323 §5.5: a TS.Recent idle for more than 24 days is invalid.
+constexpr Nanos kTsRecentMaxIdle = seconds(24ull * 24 * 3600);
+
+}  // namespace
+
+void Connection::segment_in(const SegmentIn& s) {
+    if (released())
+        return;
+    if (state_ == TcpState::syn_sent) {
+        syn_sent_input(s);
+        return;
+    }
+    const wire::TcpRepr& h = s.header;
+    const SeqNum seq(h.seq);
+    // Our SYN-ACK was lost and the peer sent its SYN again.
+    if (state_ == TcpState::syn_received && h.control == wire::TcpControl::syn && seq == irs_ &&
+        !h.ack) {
+        send_syn();
+        return;
+    }
+    if (paws_rejects(s))
+        return;
+    // First: is the segment in the window (RFC 9293 §3.10.7.4)?
+    if (!segment_acceptable(seq, h.segment_len(), rcv_nxt_, rcv_adv_ - rcv_nxt_)) {
+        if (h.control != wire::TcpControl::rst) {
+            // Old data: the peer missed our ACK. Tell it what it resent
+            // (a D-SACK, RFC 2883) and where we are.
+            if (seq + h.segment_len() <= rcv_nxt_ && h.segment_len() > 0)
+                dsack_ = {seq, seq + static_cast<uint32_t>(h.payload_len)};
+            send_ack();
+        }
+        host_->count(DropReason::tcp_out_of_window);
+        return;
+    }
+    // Second: RST.
+    if (h.control == wire::TcpControl::rst) {
+        rst_input(s);
+        return;
+    }
+    // Fourth: a SYN in a synchronized state is answered by a challenge ACK
+    // (RFC 5961 §4.2), never by a reset of the connection.
+    if (h.control == wire::TcpControl::syn) {
+        challenge_ack();
+        return;
+    }
+    note_timestamp(s);
+    // Fifth: the ACK field.
+    if (!ack_input(s) || released())
+        return;
+    // Seventh: the text.
+    data_input(s);
+    if (released())
+        return;
+    // Eighth: FIN (perhaps out of order: it is processed when RCV.NXT gets there).
+    if (h.control == wire::TcpControl::fin && !peer_fin_) {
+        peer_fin_ = true;
+        peer_fin_seq_ = seq + static_cast<uint32_t>(h.payload_len);
+    }
+    if (peer_fin_ && !peer_fin_done_ && rcv_nxt_ == peer_fin_seq_)
+        fin_input();
+    if (released())
+        return;
+    output();
+    if (!released())
+        notify_writable();
+}
+
+void Connection::syn_sent_input(const SegmentIn& s) {
+    const wire::TcpRepr& h = s.header;
+    if (h.ack) {
+        const SeqNum ack(*h.ack);
+        if (ack <= iss_ || ack > snd_max_) {
+            if (h.control != wire::TcpControl::rst)
+                send_rst(ack);
+            host_->count(DropReason::tcp_bad_ack);
+            return;
+        }
+    }
+    if (h.control == wire::TcpControl::rst) {
+        if (h.ack) {
+            finish(TcpCloseReason::refused);
+        } else {
+            host_->count(DropReason::tcp_out_of_window);
+        }
+        return;
+    }
+    if (h.control != wire::TcpControl::syn) {
+        host_->count(DropReason::tcp_listen_invalid);
+        return;
+    }
+    irs_ = SeqNum(h.seq);
+    rcv_nxt_ = rcv_adv_ = last_ack_sent_ = irs_ + 1;
+    reassembly_.reset(rcv_nxt_);
+    peer_offered_ws_ = h.options.window_scale.has_value();
+    negotiate(h.options);
+    if (ts_on_) {
+        ts_recent_ = h.options.timestamp->value;
+        ts_recent_at_ = host_->now();
+    }
+    snd_wnd_ = max_snd_wnd_ = h.window;  // unscaled in a SYN (RFC 7323 §2.2)
+    snd_wl1_ = irs_;
+    if (!h.ack) {
+        // Simultaneous open (RFC 9293 §3.5, figure 8).
+        snd_wl2_ = iss_;
+        state_ = TcpState::syn_received;
+        send_syn();
+        arm_rto();
+        return;
+    }
+    const SeqNum ack(*h.ack);
+    snd_wl2_ = ack;
+    snd_una_ = ack;
+    if (ts_on_ && h.options.timestamp->echo != 0) {
+        rto_.on_sample(ms(ts_value(host_->now()) - h.options.timestamp->echo));
+    } else if (auto r = rtt_sampler_.on_ack(ack, host_->now())) {
+        rto_.on_sample(*r);
+    }
+    host_->wheel().cancel(rtx_timer_);
+    start_congestion_control();
+    ack_now_ = true;
+    enter_established();
+    if (released())
+        return;
+    output();
+}
+
+bool Connection::paws_rejects(const SegmentIn& s) {
+    const wire::TcpRepr& h = s.header;
+    if (!ts_on_ || !h.options.timestamp || h.control == wire::TcpControl::rst)
+        return false;
+    const uint32_t tsval = h.options.timestamp->value;
+    if (static_cast<int32_t>(tsval - ts_recent_) >= 0)
+        return false;
+    if (host_->now() - ts_recent_at_ > kTsRecentMaxIdle) {
+        ts_recent_ = tsval;  // RFC 7323 §5.5: too old to compare with
+        return false;
+    }
+    // RFC 7323 §5.3 R1: an old duplicate; acknowledge and drop it.
+    send_ack();
+    host_->count(DropReason::tcp_paws);
+    return true;
+}
+
+void Connection::note_timestamp(const SegmentIn& s) {
+    // RFC 7323 §4.3 (3): keep the timestamp of the segment that covers the
+    // last ACK we sent, so TSecr echoes the right sender time.
+    const wire::TcpRepr& h = s.header;
+    if (ts_on_ && h.options.timestamp &&
+        static_cast<int32_t>(h.options.timestamp->value - ts_recent_) >= 0 &&
+        SeqNum(h.seq) <= last_ack_sent_) {
+        ts_recent_ = h.options.timestamp->value;
+        ts_recent_at_ = host_->now();
+    }
+}
+
+bool Connection::rst_input(const SegmentIn& s) {
+    // RFC 5961 §3.2: only a RST exactly at RCV.NXT resets; any other in the
+    // window gets a challenge ACK, which a real peer answers with an exact
+    // RST and a blind attacker cannot see.
+    if (SeqNum(s.header.seq) != rcv_nxt_) {
+        challenge_ack();
+        return false;
+    }
+    if (state_ == TcpState::syn_received && !active_) {
+        // RFC 9293 §3.10.7.4: back to LISTEN; the application never knew.
+        finish(TcpCloseReason::reset);
+        return true;
+    }
+    finish(TcpCloseReason::reset);
+    return true;
+}
+
+bool Connection::ack_input(const SegmentIn& s) {
+    const wire::TcpRepr& h = s.header;
+    if (!h.ack) {
+        host_->count(DropReason::tcp_bad_ack);
+        return false;
+    }
+    const SeqNum ack(*h.ack);
+    if (state_ == TcpState::syn_received) {
+        if (!(snd_una_ < ack && ack <= snd_max_)) {
+            send_rst(ack);
+            host_->count(DropReason::tcp_bad_ack);
+            return false;
+        }
+        snd_una_ = ack;
+        if (snd_nxt_ < snd_una_)
+            snd_nxt_ = snd_una_;
+        snd_wnd_ = max_snd_wnd_ = uint32_t{h.window} << snd_shift_;
+        snd_wl1_ = SeqNum(h.seq);
+        snd_wl2_ = ack;
+        if (ts_on_ && h.options.timestamp && h.options.timestamp->echo != 0) {
+            rto_.on_sample(ms(ts_value(host_->now()) - h.options.timestamp->echo));
+        } else if (auto r = rtt_sampler_.on_ack(ack, host_->now())) {
+            rto_.on_sample(*r);
+        }
+        host_->wheel().cancel(rtx_timer_);
+        start_congestion_control();
+        enter_established();
+        return !released();
+    }
+    // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
+    if (ack > snd_max_) {
+        send_ack();
+        host_->count(DropReason::tcp_bad_ack);
+        return false;
+    }
+    const uint32_t max_window = std::max<uint32_t>(max_snd_wnd_, 1);
+    if (ack < snd_una_ - max_window) {
+        challenge_ack();
+        return false;
+    }
+    if (sack_on_ && h.options.sack_count > 0) {
+        std::array<SeqRange, wire::tcp_option::kMaxSackBlocks> blocks{};
+        for (std::size_t i = 0; i < h.options.sack_count; ++i)
+            blocks[i] = {SeqNum(h.options.sack_blocks[i].left),
+                         SeqNum(h.options.sack_blocks[i].right)};
+        scoreboard_.on_ack(seq_max(ack, snd_una_), snd_max_,
+                           std::span<const SeqRange>(blocks.data(), h.options.sack_count));
+    }
+    const uint32_t old_window = snd_wnd_;
+    if (ack > snd_una_) {
+        process_new_ack(s, ack);
+        if (released())
+            return false;
+    } else if (ack == snd_una_ && h.payload_len == 0 && h.control == wire::TcpControl::none &&
+               (uint32_t{h.window} << snd_shift_) == old_window && snd_max_ != snd_una_) {
+        // RFC 5681 §2's duplicate ACK.
+        process_duplicate_ack();
+    }
+    update_send_window(s);
+    if (!fin_acked())
+        return true;
+    switch (state_) {
+        case TcpState::fin_wait_1:
+            state_ = TcpState::fin_wait_2;
+            return true;
+        case TcpState::closing:
+            enter_time_wait();
+            return false;
+        case TcpState::last_ack:
+            finish(TcpCloseReason::closed);
+            return false;
+        default:
+            return true;
+    }
+}
+
+void Connection::process_new_ack(const SegmentIn& s, SeqNum ack) {
+    const TimePoint now = host_->now();
+    const uint32_t acked = ack - snd_una_;
+    uint32_t data_acked = acked;
+    if (fin_queued_ && ack == fin_seq_ + 1)
+        --data_acked;  // the FIN's sequence number carries no byte
+    send_buf_.consume(data_acked);
+    snd_una_ = ack;
+    if (snd_nxt_ < snd_una_)
+        snd_nxt_ = snd_una_;
+    if (high_rxt_ < snd_una_)
+        high_rxt_ = snd_una_;
+    persist_backoff_ = 0;
+
+    // RTT: from the echoed timestamp when both sides use them (RFC 7323
+    // §4.1: every ACK that advances the left edge), else Karn's timed segment.
+    const auto& ts = s.header.options.timestamp;
+    std::optional<Nanos> sample;
+    if (ts_on_ && ts && ts->echo != 0) {
+        sample = ms(ts_value(now) - ts->echo);
+        rtt_sampler_.on_retransmit();
+    } else {
+        sample = rtt_sampler_.on_ack(ack, now);
+    }
+    if (sample)
+        rto_.on_sample(*sample);
+
+    switch (recovery_.on_new_ack(ack)) {
+        case AckKind::normal:
+            cc_->on_ack(data_acked, now, rto_.srtt());
+            break;
+        case AckKind::full:
+            cc_->on_recovery_exit(flight_size(), now);
+            break;
+        case AckKind::first_partial:
+        case AckKind::partial:
+            // RFC 6582 §3.2 step 3: retransmit the next unacknowledged segment.
+            cc_->on_partial_ack(acked);
+            if (!sack_on_)
+                retransmit_first();
+            break;
+    }
+    // RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else restart it.
+    if (snd_una_ == snd_max_) {
+        host_->wheel().cancel(rtx_timer_);
+    } else {
+        arm_rto();
+    }
+}
+
+void Connection::process_duplicate_ack() {
+    if (recovery_.on_duplicate_ack(snd_una_, snd_max_)) {
+        // RFC 5681 §3.2 steps 2-3 / RFC 6675 §5 step 4: fast retransmit.
+        cc_->on_enter_recovery(flight_size(), host_->now());
+        high_rxt_ = snd_una_;
+        retransmit_first();
+        return;
+    }
+    cc_->on_dup_ack();
+}
+
+void Connection::update_send_window(const SegmentIn& s) {
+    const wire::TcpRepr& h = s.header;
+    const SeqNum seq(h.seq);
+    const SeqNum ack(*h.ack);
+    // RFC 9293 §3.10.7.4: only a segment newer than the last window update.
+    if (!(snd_wl1_ < seq || (snd_wl1_ == seq && snd_wl2_ <= ack)))
+        return;
+    snd_wnd_ = uint32_t{h.window} << snd_shift_;
+    snd_wl1_ = seq;
+    snd_wl2_ = ack;
+    max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+    if (snd_wnd_ > 0 && persisting_) {
+        persisting_ = false;
+        persist_backoff_ = 0;
+        host_->wheel().cancel(rtx_timer_);
+    }
+}
+
+void Connection::data_input(const SegmentIn& s) {
+    const wire::TcpRepr& h = s.header;
+    if (h.payload_len == 0)
+        return;
+    if (state_ != TcpState::established && state_ != TcpState::fin_wait_1 &&
+        state_ != TcpState::fin_wait_2) {
+        return;  // RFC 9293 §3.10.7.4: after a FIN, text is ignored
+    }
+    if (app_closed_) {
+        // Nobody will read it: reset, as Linux does for an orphaned socket.
+        host_->count(DropReason::tcp_after_close);
+        send_rst(snd_nxt_);
+        finish(TcpCloseReason::aborted);
+        return;
+    }
+    const SeqNum seq(h.seq);
+    const uint32_t len = h.payload_len;
+    const bool had_holes = reassembly_.range_count() > 0;
+    const uint32_t room = std::min<uint32_t>(rcv_adv_ - rcv_nxt_, recv_buf_.free());
+    const ReassemblyInsert ins = reassembly_.insert(seq, len, room);
+    switch (ins.status) {
+        case ReassemblyStatus::duplicate:
+            dsack_ = ins.duplicate;
+            ack_now_ = true;
+            return;
+        case ReassemblyStatus::out_of_window:
+            host_->count(DropReason::tcp_no_data_space);
+            ack_now_ = true;
+            return;
+        case ReassemblyStatus::no_room:
+            host_->count(DropReason::tcp_no_data_space);
+            ack_now_ = true;
+            return;
+        case ReassemblyStatus::added:
+            break;
+    }
+    if (!ins.duplicate.empty())
+        dsack_ = ins.duplicate;
+    const PayloadView fresh = s.payload.sub(ins.fresh.begin - seq, ins.fresh.size());
+    const bool in_order = ins.fresh.begin == rcv_nxt_;
+    if (in_order && !had_holes && recv_buf_.empty() && app_knows_ && handler_ != nullptr &&
+        !in_callback_) {
+        // The common case: hand the bytes over straight from the segment,
+        // and keep only what the handler leaves.
+        const uint32_t n = reassembly_.pop_contiguous(rcv_nxt_);
+        rcv_nxt_ += n;
+        in_callback_ = true;
+        const uint32_t taken = std::min(handler_->on_data(*this, fresh), fresh.size());
+        in_callback_ = false;
+        if (released())
+            return;
+        uint32_t at = 0;
+        fresh.sub(taken, fresh.size() - taken).for_each_segment([&](std::span<const uint8_t> p) {
+            recv_buf_.write_at(recv_buf_.size() + at, p);
+            at += static_cast<uint32_t>(p.size());
+        });
+        recv_buf_.commit(at);
+    } else {
+        uint32_t at = recv_buf_.size() + (ins.fresh.begin - rcv_nxt_);
+        fresh.for_each_segment([&](std::span<const uint8_t> p) {
+            recv_buf_.write_at(at, p);
+            at += static_cast<uint32_t>(p.size());
+        });
+        const uint32_t n = reassembly_.pop_contiguous(rcv_nxt_);
+        recv_buf_.commit(n);
+        rcv_nxt_ += n;
+        deliver();
+        if (released())
+            return;
+    }
+    // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at once what is out of order
+    // or fills a hole; otherwise every second full segment, or after the
+    // delayed-ACK timeout.
+    unacked_bytes_ += ins.fresh.size();
+    if (!in_order || had_holes || unacked_bytes_ >= 2u * host_->params().mss) {
+        ack_now_ = true;
+    } else if (!delack_timer_.armed()) {
+        host_->wheel().schedule(delack_timer_, host_->now() + host_->params().delayed_ack);
+    }
+}
+
+void Connection::deliver() {
+    if (recv_buf_.empty() || handler_ == nullptr || !app_knows_ || app_closed_ || in_callback_)
+        return;
+    in_callback_ = true;
+    const uint32_t taken = handler_->on_data(*this, unread());
+    in_callback_ = false;
+    if (!released())
+        recv_buf_.consume(taken);
+}
+
+void Connection::fin_input() {
+    peer_fin_done_ = true;
+    rcv_nxt_ += 1;
+    ack_now_ = true;
+    switch (state_) {
+        case TcpState::syn_received:
+        case TcpState::established:
+            state_ = TcpState::close_wait;
+            break;
+        case TcpState::fin_wait_1:
+            // Our FIN not yet acknowledged: simultaneous close.
+            state_ = fin_acked() ? TcpState::time_wait : TcpState::closing;
+            break;
+        case TcpState::fin_wait_2:
+            state_ = TcpState::time_wait;
+            break;
+        default:
+            return;
+    }
+    if (state_ == TcpState::time_wait) {
+        send_ack();
+        enter_time_wait();
+        return;
+    }
+    if (handler_ != nullptr && app_knows_ && !app_closed_) {
+        in_callback_ = true;
+        handler_->on_peer_closed(*this);
+        in_callback_ = false;
+    }
+}
+
+}  // namespace portway::tcp

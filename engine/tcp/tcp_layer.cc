@@ -1,0 +1,536 @@
+#include "tcp/tcp_layer.h"
+
+#include <rte_hash_crc.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include "ip/mbuf_bytes.h"
+#include "wire/checksum.h"
+
+namespace portway::tcp {
+
+namespace {
+
+wire::Ipv4Addr to_wire(uint32_t a) {
+    return wire::Ipv4Addr(a);
+}
+
+uint8_t window_shift_for(uint32_t buffer) {
+    uint8_t shift = 0;
+    while ((buffer >> shift) > 0xFFFF && shift < wire::tcp_option::kMaxWindowScale)
+        ++shift;
+    return shift;
+}
+
+Nanos from_seconds(double s) {
+    return Nanos(static_cast<uint64_t>(s * 1e9));
+}
+
+constexpr uint16_t kEphemeralFirst = 49152;  // RFC 6335 §6: the dynamic range
+
+}  // namespace
+
+std::unique_ptr<TcpLayer> TcpLayer::create(const TcpSetup& setup, Worker& worker, rte_mempool* pool,
+                                           IpOutput& ip, TimePoint now) {
+    std::unique_ptr<TcpLayer> layer(new TcpLayer(setup, worker, pool, ip, now));
+    static std::atomic<uint32_t> instances{0};
+    const uint32_t id = instances.fetch_add(1);
+    char name[32];
+    std::snprintf(name, sizeof(name), "tcp_conn_%u", id);
+    rte_hash_parameters params{};
+    params.name = name;
+    params.entries = layer->capacity_ + layer->capacity_ / 4 + 8;
+    params.key_len = sizeof(FourTuple);
+    params.hash_func = rte_hash_crc;
+    params.socket_id = static_cast<int>(rte_lcore_to_socket_id(worker.lcore()));
+    layer->table_ = rte_hash_create(&params);
+    if (layer->table_ == nullptr)
+        return nullptr;
+    std::snprintf(name, sizeof(name), "tcp_tw_%u", id);
+    layer->time_wait_ =
+        TimeWaitTable::create(name, setup.config->time_wait_entries,
+                              from_seconds(setup.config->time_wait_s), params.socket_id);
+    if (layer->time_wait_ == nullptr)
+        return nullptr;
+    return layer;
+}
+
+TcpLayer::TcpLayer(const TcpSetup& setup, Worker& worker, rte_mempool* pool, IpOutput& ip,
+                   TimePoint now)
+    : config_(*setup.config),
+      services_(*setup.services),
+      worker_(worker),
+      pool_(pool),
+      ip_(ip),
+      max_segment_room_(setup.max_segment_room),
+      now_(now),
+      wheel_(core::TimerWheel::kDefaultTick, now),
+      secret_(setup.secret),
+      isn_(setup.secret),
+      cookies_(setup.secret) {
+    const TcpConfig& c = config_;
+    const int mtu_mss = setup.mtu - 40;
+    const int room_mss = int{setup.max_segment_room} - static_cast<int>(wire::tcp::kMaxHeaderLen);
+    params_.mss = static_cast<uint16_t>(std::max(64, std::min({int{c.mss}, mtu_mss, room_mss})));
+    params_.window_scale = !c.no_window_scale;
+    params_.window_shift = params_.window_scale ? window_shift_for(c.receive_buffer) : 0;
+    params_.timestamps = !c.no_timestamps;
+    params_.sack = !c.no_sack;
+    params_.congestion = c.congestion == TcpCongestion::cubic ? CongestionAlgorithm::cubic
+                                                              : CongestionAlgorithm::new_reno;
+    params_.initial_window_segments = c.initial_window_segments;
+    params_.rto.min = from_seconds(c.rto_min_s);
+    params_.rto.initial = from_seconds(c.rto_initial_s);
+    params_.delayed_ack = from_seconds(c.delayed_ack_s);
+    params_.syn_retries = c.syn_retries;
+    params_.retries = c.retries;
+    params_.challenge_acks_per_s = c.challenge_acks_per_s;
+    params_.reassembly_ranges = c.reassembly_ranges;
+
+    capacity_ = c.max_connections;
+    conns_ = std::make_unique<Connection[]>(capacity_);
+    slot_use_.assign(capacity_, SlotUse::free);
+    // Not value-initialised: pages are touched only as connections use them.
+    const std::size_t per_slot = std::size_t{c.send_buffer} + c.receive_buffer;
+    buffers_.reset(new uint8_t[per_slot * capacity_]);
+    free_.reserve(capacity_);
+    released_.reserve(capacity_);
+    for (uint32_t i = capacity_; i-- > 0;) {
+        uint8_t* base = buffers_.get() + per_slot * i;
+        conns_[i].attach_buffers({base, c.send_buffer}, {base + c.send_buffer, c.receive_buffer});
+        free_.push_back(i);
+    }
+    for (const TcpService& s : services_) {
+        ServiceState st;
+        st.handler = s.make_handler(worker.index());
+        st.limit = s.max_connections;
+        service_state_.push_back(std::move(st));
+    }
+    app_timers_ = std::make_unique<AppTimer[]>(kAppTimers);
+    free_timers_.reserve(kAppTimers);
+    for (uint32_t i = kAppTimers; i-- > 0;) {
+        app_timers_[i].layer = this;
+        app_timers_[i].index = i;
+        app_timers_[i].timer.set_callback(&TcpLayer::app_timer_fired, &app_timers_[i]);
+        free_timers_.push_back(i);
+    }
+    next_ephemeral_ = static_cast<uint16_t>(kEphemeralFirst + (worker.index() * 977) % 16000);
+}
+
+TcpLayer::~TcpLayer() {
+    stop();
+    rte_hash_free(table_);
+}
+
+Connection* TcpLayer::find(const FourTuple& tuple) {
+    void* data = nullptr;
+    if (rte_hash_lookup_data(table_, &tuple, &data) < 0)
+        return nullptr;
+    return static_cast<Connection*>(data);
+}
+
+void TcpLayer::input(rte_mbuf* m, Ipv4Address source, Ipv4Address destination, uint32_t l4_offset,
+                     uint32_t l4_length, bool checksum_verified, int service) {
+    ++counters_.segments_in;
+    auto first = ip::first_segment(static_cast<const rte_mbuf*>(m), l4_offset);
+    if (first.size() > l4_length)
+        first = first.first(l4_length);
+    const auto view = wire::TcpView::check(first);
+    if (!view) {
+        worker_.drop(m, DropReason::tcp_malformed);
+        return;
+    }
+    if (!checksum_verified) {
+        wire::Checksum sum =
+            wire::ipv4_pseudo_header(to_wire(source.value), to_wire(destination.value),
+                                     wire::IpProtocol::tcp, static_cast<uint16_t>(l4_length));
+        if (!ip::add_mbuf_bytes(sum, m, l4_offset, l4_length) || sum.finish() != 0) {
+            worker_.drop(m, DropReason::tcp_bad_checksum);
+            return;
+        }
+    }
+    auto repr = wire::TcpRepr::parse(*view, to_wire(source.value), to_wire(destination.value),
+                                     wire::ChecksumMode::offload);
+    if (!repr) {
+        worker_.drop(m, DropReason::tcp_malformed);
+        return;
+    }
+    const auto header_len = static_cast<uint32_t>(view->header_len());
+    repr->payload_len = static_cast<uint16_t>(l4_length - header_len);
+    const SegmentIn segment{*repr, PayloadView(m, l4_offset + header_len, repr->payload_len)};
+    const FourTuple tuple{destination.value, source.value, repr->dst_port, repr->src_port};
+
+    if (Connection* c = find(tuple)) {
+        c->segment_in(segment);
+    } else if (TimeWaitEntry* tw = time_wait_->find(tuple)) {
+        time_wait_input(*tw, segment, service);
+    } else if (service >= 0) {
+        listen_input(tuple, segment, service);
+    } else {
+        reset_for(tuple, *repr);
+        worker_.counters().drop(DropReason::tcp_no_listener);
+    }
+    rte_pktmbuf_free(m);
+    reclaim();
+}
+
+void TcpLayer::listen_input(const FourTuple& tuple, const SegmentIn& segment, int service) {
+    const wire::TcpRepr& h = segment.header;
+    if (h.control == wire::TcpControl::rst) {
+        count(DropReason::tcp_listen_invalid);
+        return;
+    }
+    if (h.ack) {
+        // RFC 9293 §3.10.7.2: an ACK to a listener gets a RST, unless it
+        // completes a handshake we answered with a cookie.
+        if (h.control != wire::TcpControl::syn && !config_.no_syn_cookies) {
+            accept_cookie(tuple, segment, service);
+            return;
+        }
+        reset_for(tuple, h);
+        count(DropReason::tcp_listen_invalid);
+        return;
+    }
+    if (h.control != wire::TcpControl::syn) {
+        count(DropReason::tcp_listen_invalid);
+        return;
+    }
+    ServiceState& st = service_state_[static_cast<std::size_t>(service)];
+    if (st.limit != 0 && st.connections + st.backlog >= st.limit) {
+        count(DropReason::tcp_conn_limit);
+        return;
+    }
+    if (st.backlog >= config_.backlog || free_.empty()) {
+        // RFC 4987 §3.6: a full backlog answers statelessly.
+        if (!config_.no_syn_cookies) {
+            send_syn_cookie(tuple, h);
+            return;
+        }
+        count(free_.empty() ? DropReason::tcp_conn_limit : DropReason::tcp_backlog_full);
+        return;
+    }
+    Connection* c = allocate(tuple, SlotUse::backlog);
+    if (c == nullptr) {
+        count(DropReason::tcp_conn_limit);
+        return;
+    }
+    ++st.backlog;
+    ++counters_.syn_received;
+    ++counters_.passive_opens;
+    c->open_passive(*this, tuple, segment, isn_.generate(tuple, now_), st.handler.get(),
+                    static_cast<uint16_t>(service), worker_.index());
+}
+
+void TcpLayer::send_syn_cookie(const FourTuple& tuple, const wire::TcpRepr& syn) {
+    SynCookieOptions options;
+    options.mss = syn.options.mss.value_or(536);
+    if (syn.options.window_scale && params_.window_scale)
+        options.window_scale = *syn.options.window_scale;
+    options.sack_permitted = syn.options.sack_permitted && params_.sack;
+    options.timestamps = syn.options.timestamp.has_value() && params_.timestamps;
+    const SeqNum cookie = cookies_.encode(tuple, SeqNum(syn.seq), options, now_);
+
+    wire::TcpRepr h;
+    h.src_port = tuple.local_port;
+    h.dst_port = tuple.remote_port;
+    h.seq = cookie.raw();
+    h.ack = syn.seq + 1;
+    h.control = wire::TcpControl::syn;
+    h.window = static_cast<uint16_t>(std::min<uint32_t>(config_.receive_buffer, 0xFFFF));
+    h.options.mss = params_.mss;
+    if (options.window_scale != SynCookieOptions::kNoWindowScale)
+        h.options.window_scale = params_.window_shift;
+    h.options.sack_permitted = options.sack_permitted;
+    if (options.timestamps) {
+        const auto ms_now = static_cast<uint32_t>(now_.ns() / 1'000'000);
+        h.options.timestamp =
+            wire::TcpTimestamp{ms_now + ts_offset(tuple), syn.options.timestamp->value};
+    }
+    send_raw(tuple, h);
+    ++counters_.syn_cookies_sent;
+}
+
+void TcpLayer::accept_cookie(const FourTuple& tuple, const SegmentIn& segment, int service) {
+    const wire::TcpRepr& h = segment.header;
+    const SynCookieCheck check = cookies_.decode(tuple, SeqNum(h.seq), SeqNum(*h.ack), now_);
+    if (check.verdict != SynCookieVerdict::valid) {
+        reset_for(tuple, h);
+        count(DropReason::tcp_bad_cookie);
+        return;
+    }
+    ServiceState& st = service_state_[static_cast<std::size_t>(service)];
+    if ((st.limit != 0 && st.connections + st.backlog >= st.limit) || free_.empty()) {
+        reset_for(tuple, h);
+        count(DropReason::tcp_conn_limit);
+        return;
+    }
+    Connection* c = allocate(tuple, SlotUse::backlog);
+    if (c == nullptr) {
+        count(DropReason::tcp_conn_limit);
+        return;
+    }
+    ++st.backlog;  // on_established moves it to the connections
+    ++counters_.syn_received;
+    ++counters_.syn_cookies_accepted;
+    ++counters_.passive_opens;
+    Connection::CookieOptions options{};
+    options.mss = check.options.mss;
+    if (check.options.window_scale != SynCookieOptions::kNoWindowScale)
+        options.window_scale = check.options.window_scale;
+    options.sack = check.options.sack_permitted;
+    options.timestamps = check.options.timestamps;
+    c->open_from_cookie(*this, tuple, segment, options, st.handler.get(),
+                        static_cast<uint16_t>(service), worker_.index());
+    // The ACK may carry data (or a FIN) already.
+    if (c->state() != TcpState::closed &&
+        (segment.header.payload_len > 0 || segment.header.control == wire::TcpControl::fin))
+        c->segment_in(segment);
+}
+
+void TcpLayer::time_wait_input(TimeWaitEntry& entry, const SegmentIn& segment, int service) {
+    const wire::TcpRepr& h = segment.header;
+    const FourTuple tuple = entry.tuple;
+    if (h.control == wire::TcpControl::rst) {
+        // RFC 1337: a RST must not cut TIME-WAIT short (TIME-WAIT assassination).
+        count(DropReason::tcp_time_wait);
+        return;
+    }
+    if (h.control == wire::TcpControl::syn && !h.ack && service >= 0) {
+        // RFC 6191 (and RFC 9293 §3.10.7.4's note): a SYN beyond the old
+        // connection's sequence space, or with a newer timestamp, may
+        // start a new incarnation at once.
+        const bool newer_ts =
+            entry.timestamps && h.options.timestamp &&
+            static_cast<int32_t>(h.options.timestamp->value - entry.ts_recent) > 0;
+        if (SeqNum(h.seq) > entry.rcv_nxt || newer_ts) {
+            time_wait_->erase(tuple);
+            listen_input(tuple, segment, service);
+            return;
+        }
+    }
+    // Most likely the peer's FIN again, because our ACK was lost: ACK it.
+    wire::TcpRepr ack;
+    ack.src_port = tuple.local_port;
+    ack.dst_port = tuple.remote_port;
+    ack.seq = entry.snd_nxt.raw();
+    ack.ack = entry.rcv_nxt.raw();
+    if (entry.timestamps) {
+        const auto ms_now = static_cast<uint32_t>(now_.ns() / 1'000'000);
+        ack.options.timestamp = wire::TcpTimestamp{ms_now + entry.ts_offset, entry.ts_recent};
+    }
+    send_raw(tuple, ack);
+    count(DropReason::tcp_time_wait);
+}
+
+void TcpLayer::reset_for(const FourTuple& tuple, const wire::TcpRepr& segment) {
+    if (segment.control == wire::TcpControl::rst)
+        return;  // never a RST for a RST
+    wire::TcpRepr h;
+    h.src_port = tuple.local_port;
+    h.dst_port = tuple.remote_port;
+    h.control = wire::TcpControl::rst;
+    if (segment.ack) {
+        h.seq = *segment.ack;  // <SEQ=SEG.ACK><CTL=RST>
+    } else {
+        h.seq = 0;  // <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+        h.ack = segment.seq + segment.segment_len();
+    }
+    send_raw(tuple, h);
+}
+
+void TcpLayer::send_raw(const FourTuple& tuple, const wire::TcpRepr& header,
+                        std::span<const uint8_t> a, std::span<const uint8_t> b) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (m == nullptr) {
+        count(DropReason::no_mbuf);
+        return;
+    }
+    const auto payload = static_cast<uint32_t>(a.size() + b.size());
+    const auto header_len = static_cast<uint32_t>(header.header_len());
+    auto* p = reinterpret_cast<uint8_t*>(
+        rte_pktmbuf_append(m, static_cast<uint16_t>(header_len + payload)));
+    if (p == nullptr) {
+        rte_pktmbuf_free(m);
+        count(DropReason::no_mbuf);
+        return;
+    }
+    std::memcpy(p + header_len, a.data(), a.size());
+    std::memcpy(p + header_len + a.size(), b.data(), b.size());
+    wire::TcpRepr h = header;
+    h.payload_len = static_cast<uint16_t>(payload);
+    h.emit({p, header_len + payload}, to_wire(tuple.local_addr), to_wire(tuple.remote_addr));
+    if (h.control == wire::TcpControl::rst)
+        ++counters_.resets_sent;
+    ++counters_.segments_out;
+    ip_.ip_send(m, Ipv4Address{tuple.local_addr}, Ipv4Address{tuple.remote_addr});
+}
+
+void TcpLayer::transmit(const Connection& c, const SegmentOut& segment) {
+    send_raw(c.tuple(), segment.header, segment.payload[0], segment.payload[1]);
+}
+
+Connection* TcpLayer::allocate(const FourTuple& tuple, SlotUse use) {
+    if (free_.empty())
+        return nullptr;
+    const uint32_t slot = free_.back();
+    Connection* c = &conns_[slot];
+    if (rte_hash_add_key_data(table_, &tuple, c) < 0)
+        return nullptr;
+    free_.pop_back();
+    slot_use_[slot] = use;
+    return c;
+}
+
+void TcpLayer::on_established(Connection& c) {
+    const uint32_t slot = slot_of(c);
+    if (slot_use_[slot] != SlotUse::backlog)
+        return;
+    ServiceState& st = service_state_[c.service()];
+    --st.backlog;
+    ++st.connections;
+    --counters_.syn_received;
+    ++counters_.established;
+    slot_use_[slot] = SlotUse::connection;
+}
+
+void TcpLayer::on_time_wait(const Connection& c) {
+    TimeWaitEntry e;
+    e.tuple = c.tuple();
+    e.snd_nxt = c.snd_nxt();
+    e.rcv_nxt = c.rcv_nxt();
+    e.ts_recent = c.ts_recent();
+    e.ts_offset = c.ts_offset();
+    e.timestamps = c.timestamps_on();
+    if (!time_wait_->insert(e, now_))
+        ++counters_.time_wait_evicted;
+}
+
+void TcpLayer::on_released(Connection& c) {
+    released_.push_back(&c);
+}
+
+void TcpLayer::reclaim() {
+    for (Connection* c : released_) {
+        const uint32_t slot = slot_of(*c);
+        const FourTuple tuple = c->tuple();
+        rte_hash_del_key(table_, &tuple);
+        switch (slot_use_[slot]) {
+            case SlotUse::backlog:
+                --service_state_[c->service()].backlog;
+                --counters_.syn_received;
+                break;
+            case SlotUse::connection:
+                --service_state_[c->service()].connections;
+                --counters_.established;
+                break;
+            case SlotUse::active:
+            case SlotUse::free:
+                break;
+        }
+        // A fresh control block in the same slot, on the same buffers.
+        const std::size_t per_slot = std::size_t{config_.send_buffer} + config_.receive_buffer;
+        uint8_t* base = buffers_.get() + per_slot * slot;
+        std::destroy_at(c);
+        std::construct_at(c);
+        c->attach_buffers({base, config_.send_buffer},
+                          {base + config_.send_buffer, config_.receive_buffer});
+        slot_use_[slot] = SlotUse::free;
+        free_.push_back(slot);
+    }
+    released_.clear();
+}
+
+void TcpLayer::poll(TimePoint now) {
+    now_ = now;
+    if (!started_) {
+        started_ = true;
+        for (ServiceState& st : service_state_)
+            st.handler->on_start(*this);
+    }
+    wheel_.advance(now);
+    time_wait_->expire(now);
+    reclaim();
+}
+
+void TcpLayer::stop() {
+    for (uint32_t i = 0; i < capacity_; ++i) {
+        if (slot_use_[i] != SlotUse::free)
+            conns_[i].shut_down();
+    }
+    reclaim();
+    for (uint32_t i = 0; i < kAppTimers; ++i)
+        wheel_.cancel(app_timers_[i].timer);
+}
+
+TcpStream* TcpLayer::connect(const Endpoint& remote, TcpHandler& handler, void* context) {
+    const Ipv4Address source = ip_.source_for(remote.address);
+    if (source.is_unspecified()) {
+        count(DropReason::ip_no_route);
+        return nullptr;
+    }
+    if (free_.empty()) {
+        count(DropReason::tcp_conn_limit);
+        return nullptr;
+    }
+    FourTuple tuple{source.value, remote.address.value, 0, remote.port};
+    bool found = false;
+    for (uint32_t tries = 0; tries < 65536 - kEphemeralFirst; ++tries) {
+        tuple.local_port = next_ephemeral_;
+        next_ephemeral_ =
+            next_ephemeral_ == 65535 ? kEphemeralFirst : static_cast<uint16_t>(next_ephemeral_ + 1);
+        if (ip_.owns(tuple.local_addr, tuple.remote_addr, tuple.local_port, tuple.remote_port) &&
+            find(tuple) == nullptr && time_wait_->find(tuple) == nullptr) {
+            found = true;
+            break;
+        }
+    }
+    if (!found) {
+        count(DropReason::tcp_conn_limit);
+        return nullptr;
+    }
+    Connection* c = allocate(tuple, SlotUse::active);
+    if (c == nullptr) {
+        count(DropReason::tcp_conn_limit);
+        return nullptr;
+    }
+    ++counters_.active_opens;
+    c->open_active(*this, tuple, isn_.generate(tuple, now_), &handler, context, worker_.index());
+    return c;
+}
+
+bool TcpLayer::schedule(TcpHandler& handler, uint64_t after_ns, uint64_t token) {
+    if (free_timers_.empty())
+        return false;
+    AppTimer& t = app_timers_[free_timers_.back()];
+    free_timers_.pop_back();
+    t.handler = &handler;
+    t.token = token;
+    wheel_.schedule(t.timer, now_ + Nanos(after_ns));
+    return true;
+}
+
+bool TcpLayer::post(TcpHandler& from, unsigned core, std::span<const uint8_t> bytes) {
+    for (std::size_t i = 0; i < service_state_.size(); ++i) {
+        if (service_state_[i].handler.get() == &from)
+            return ip_.post_tcp(core, static_cast<uint16_t>(i), bytes);
+    }
+    return false;
+}
+
+void TcpLayer::message_input(uint16_t service, unsigned from, const PayloadView& bytes) {
+    if (service < service_state_.size())
+        service_state_[service].handler->on_message(*this, from, bytes);
+    reclaim();
+}
+
+void TcpLayer::app_timer_fired(void* context, TimePoint) {
+    auto* t = static_cast<AppTimer*>(context);
+    TcpLayer* layer = t->layer;
+    layer->free_timers_.push_back(t->index);
+    t->handler->on_timer(*layer, t->token);
+}
+
+}  // namespace portway::tcp
