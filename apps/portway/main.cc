@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
         return {};
     };
     app.describe = [&](const Engine&) { return stack->describe(); };
+    app.stopped = [&] { stack->drain(); };
     app.release = [&] { stack.reset(); };
     return run_app(argc, argv, app);
 }

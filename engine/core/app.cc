@@ -212,6 +212,8 @@ int run_app(int argc, char** argv, App& app) {
             if (control_started)
                 pthread_join(control, nullptr);
         }
+        if (app.stopped)
+            app.stopped();
         const double elapsed =
             static_cast<double>(rte_rdtsc() - t0) / static_cast<double>(eng.tsc_hz());
         g_stop_flag.store(nullptr);

@@ -153,6 +153,10 @@ Engine::StageFactory Stack::stage_factory() {
     };
 }
 
+unsigned Stack::drain() const {
+    return mesh_ != nullptr ? mesh_->drain() : 0;
+}
+
 std::vector<std::string> Stack::describe() const {
     std::vector<std::string> lines;
     for (const auto& ifc : interfaces_) {

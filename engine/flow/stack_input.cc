@@ -87,6 +87,7 @@ void StackStage::steer(const Interface& ifc, rte_mbuf** pkts, uint16_t n) {
             input(ifc, m);
             continue;
         }
+        m->port = ifc.port;  // not every PMD sets it (net_ring does not); the owner needs it
         steer_pending_[owner * kMaxBurst + steer_count_[owner]++] = m;
     }
     // Bursts to each owner; what its ring cannot take is dropped, never waited for.
@@ -111,6 +112,12 @@ void StackStage::receive_from_other_cores() {
     for (unsigned from = 0; from < mesh_->workers(); ++from) {
         if (from == self)
             continue;
+        // Messages first: what another core learnt (ARP) must be known
+        // before the packets it steered here after learning it.
+        const unsigned k = rte_ring_sc_dequeue_burst(
+            mesh_->messages(from, self), reinterpret_cast<void**>(burst), kSteerBurst, nullptr);
+        for (unsigned i = 0; i < k; ++i)
+            message_input(burst[i]);
         const unsigned n = rte_ring_sc_dequeue_burst(
             mesh_->packets(from, self), reinterpret_cast<void**>(burst), kSteerBurst, nullptr);
         worker_.counters().steered_in.add(n);
@@ -122,10 +129,6 @@ void StackStage::receive_from_other_cores() {
             }
             input(*ifc, burst[i]);
         }
-        const unsigned k = rte_ring_sc_dequeue_burst(
-            mesh_->messages(from, self), reinterpret_cast<void**>(burst), kSteerBurst, nullptr);
-        for (unsigned i = 0; i < k; ++i)
-            message_input(burst[i]);
     }
 }
 

@@ -67,17 +67,25 @@ Expected<std::unique_ptr<CoreMesh>> CoreMesh::create(unsigned workers, unsigned 
     return mesh;
 }
 
-CoreMesh::~CoreMesh() {
-    // Whatever is still queued goes back to its pool.
-    for (auto* list : {&packets_, &messages_}) {
+unsigned CoreMesh::drain() const {
+    unsigned n = 0;
+    for (const auto* list : {&packets_, &messages_}) {
         for (rte_ring* r : *list) {
-            if (r == nullptr)
-                continue;
             void* m = nullptr;
-            while (rte_ring_dequeue(r, &m) == 0)
+            while (r != nullptr && rte_ring_dequeue(r, &m) == 0) {
                 rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
-            rte_ring_free(r);
+                ++n;
+            }
         }
+    }
+    return n;
+}
+
+CoreMesh::~CoreMesh() {
+    drain();
+    for (const auto* list : {&packets_, &messages_}) {
+        for (rte_ring* r : *list)
+            rte_ring_free(r);
     }
 }
 

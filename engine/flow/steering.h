@@ -39,6 +39,8 @@ class CoreMesh {
     static Expected<std::unique_ptr<CoreMesh>> create(unsigned workers, unsigned ring_size,
                                                       int socket);
     ~CoreMesh();
+    // Frees whatever the rings hold (only once no worker runs); returns how many.
+    unsigned drain() const;
     CoreMesh(const CoreMesh&) = delete;
     CoreMesh& operator=(const CoreMesh&) = delete;
 

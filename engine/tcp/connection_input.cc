@@ -408,9 +408,12 @@ void Connection::data_input(const SegmentIn& s) {
     }
     // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at once what is out of order
     // or fills a hole; otherwise every second full segment, or after the
-    // delayed-ACK timeout.
+    // delayed-ACK timeout. A full-sized segment is the peer's SMSS, which
+    // leaves room for the options it carries: with timestamps 1448 bytes
+    // for an MSS of 1460, so 2 * MSS would wait for a third segment. smss_
+    // is the same min(MSS, peer's MSS) less options, seen from our side.
     unacked_bytes_ += ins.fresh.size();
-    if (!in_order || had_holes || unacked_bytes_ >= 2u * host_->params().mss) {
+    if (!in_order || had_holes || unacked_bytes_ >= 2u * smss_) {
         ack_now_ = true;
     } else if (!delack_timer_.armed()) {
         host_->wheel().schedule(delack_timer_, host_->now() + host_->params().delayed_ack);

@@ -37,7 +37,8 @@ std::unique_ptr<TcpLayer> TcpLayer::create(const TcpSetup& setup, Worker& worker
                                            IpOutput& ip, TimePoint now) {
     std::unique_ptr<TcpLayer> layer(new TcpLayer(setup, worker, pool, ip, now));
     static std::atomic<uint32_t> instances{0};
-    const uint32_t id = instances.fetch_add(1);
+    // Cores build their stages at the same time, hence the atomic.
+    const uint32_t id = instances.fetch_add(1);  // lock-free-exception: set-up only
     char name[32];
     std::snprintf(name, sizeof(name), "tcp_conn_%u", id);
     rte_hash_parameters params{};

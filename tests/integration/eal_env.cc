@@ -17,18 +17,13 @@ class EalEnvironment : public ::testing::Environment {
   public:
     void SetUp() override {
         const std::string prefix = "--file-prefix=pwtest-" + std::to_string(getpid());
-        std::vector<std::string> args = {"integration-tests",
-                                         "--no-huge",
-                                         "-m",
-                                         "512",
-                                         "--no-shconf",
-                                         prefix,
-                                         "--no-pci",
-                                         "-l",
-                                         "0,1",
-                                         "--vdev=net_null0",
-                                         "--vdev=net_null1",
-                                         "--log-level=*:warning"};
+        std::vector<std::string> args = {"integration-tests", "--no-huge", "-m", "512",
+                                         "--no-shconf", prefix, "--no-pci",
+                                         // Lcore 2 shares CPU 0 with this thread
+                                         // (which mostly waits): the multi-core
+                                         // tests run workers on lcores 1 and 2.
+                                         "--lcores=0@0,1@1,2@0", "--vdev=net_null0",
+                                         "--vdev=net_null1", "--log-level=*:warning"};
         std::vector<char*> argv;
         for (auto& a : args)
             argv.push_back(a.data());
@@ -57,19 +52,26 @@ FromRings from_rings() {
 
 }  // namespace
 
-RingPort make_ring_port(const std::string& name, unsigned ring_size) {
+RingPort make_ring_port(const std::string& name, unsigned ring_size, unsigned queues) {
     RingPort rp;
-    rp.rx = rte_ring_create((name + "_rx").c_str(), ring_size, SOCKET_ID_ANY,
-                            RING_F_SP_ENQ | RING_F_SC_DEQ);
-    rp.tx = rte_ring_create((name + "_tx").c_str(), ring_size, SOCKET_ID_ANY,
-                            RING_F_SP_ENQ | RING_F_SC_DEQ);
-    EXPECT_NE(rp.rx, nullptr);
-    EXPECT_NE(rp.tx, nullptr);
+    for (unsigned q = 0; q < queues; ++q) {
+        const std::string suffix = q == 0 ? "" : std::to_string(q);
+        rp.rxs.push_back(rte_ring_create((name + "_rx" + suffix).c_str(), ring_size, SOCKET_ID_ANY,
+                                         RING_F_SP_ENQ | RING_F_SC_DEQ));
+        rp.txs.push_back(rte_ring_create((name + "_tx" + suffix).c_str(), ring_size, SOCKET_ID_ANY,
+                                         RING_F_SP_ENQ | RING_F_SC_DEQ));
+        EXPECT_NE(rp.rxs.back(), nullptr);
+        EXPECT_NE(rp.txs.back(), nullptr);
+        if (rp.rxs.back() == nullptr || rp.txs.back() == nullptr)
+            return rp;
+    }
+    rp.rx = rp.rxs.front();
+    rp.tx = rp.txs.front();
     FromRings fn = from_rings();
     EXPECT_NE(fn, nullptr) << "net_ring PMD not loaded";
-    if (fn == nullptr || rp.rx == nullptr || rp.tx == nullptr)
+    if (fn == nullptr)
         return rp;
-    const int id = fn(name.c_str(), &rp.rx, 1, &rp.tx, 1, 0);
+    const int id = fn(name.c_str(), rp.rxs.data(), queues, rp.txs.data(), queues, 0);
     EXPECT_GE(id, 0) << "rte_eth_from_rings failed";
     rp.port_id = static_cast<uint16_t>(id);
     return rp;

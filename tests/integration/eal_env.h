@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace portway::testing {
 
@@ -15,12 +16,15 @@ namespace portway::testing {
 // and dequeues from `tx` what the port sent.
 struct RingPort {
     uint16_t port_id = 0;
-    rte_ring* rx = nullptr;
+    rte_ring* rx = nullptr;  // queue 0
     rte_ring* tx = nullptr;
+    std::vector<rte_ring*> rxs;  // one per queue
+    std::vector<rte_ring*> txs;
 };
 
-// Creates a port over fresh rings (rte_eth_from_rings from the net_ring PMD).
-RingPort make_ring_port(const std::string& name, unsigned ring_size = 4096);
+// Creates a port over fresh rings (rte_eth_from_rings from the net_ring PMD),
+// `queues` RX and TX queues.
+RingPort make_ring_port(const std::string& name, unsigned ring_size = 4096, unsigned queues = 1);
 
 // A pool the test builds its packets from.
 rte_mempool* test_pool();

@@ -29,6 +29,10 @@ struct App {
     Engine::StageFactory make_stage;
     // Extra lines for the start-up plan.
     std::function<std::vector<std::string>(const Engine&)> describe;
+    // Called once every worker has stopped, before the final counts: return
+    // to their pools the packets still in flight between stages (steering
+    // rings), so the pool check sees only real leaks.
+    std::function<void()> stopped;
     // Called after the engine is gone and before EAL is torn down: release
     // whatever prepare() built on DPDK memory (route tables, hash tables).
     std::function<void()> release;

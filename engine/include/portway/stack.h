@@ -58,6 +58,10 @@ class Stack {
 
     Engine::StageFactory stage_factory();
     std::vector<std::string> describe() const;
+    // After the workers stopped: frees what is still in the rings between
+    // cores (a packet steered to a core that had already stopped); returns
+    // how many.
+    unsigned drain() const;
 
     const StackConfig& config() const { return config_; }
     const Interface* interface(uint16_t port) const {
