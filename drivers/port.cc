@@ -2,22 +2,17 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "portway/port.h"
+#include "rss.h"
 
 namespace portway {
 
 namespace {
 
-// A symmetric Toeplitz key: with 0x6d5a repeated, hash(src, dst) equals
-// hash(dst, src), so both directions of a flow land on the same queue and
-// hence the same core (Woo & Park, "Scalable TCP Session Monitoring with
-// Symmetric Receive-side Scaling", 2012).
-uint8_t g_symmetric_rss_key[40] = {
-    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-};
+// rte_eth_rss_conf wants a mutable key; the one key lives in rss.h.
+std::array<uint8_t, 40> g_symmetric_rss_key = kSymmetricRssKey;
 
 std::string port_error(uint16_t port_id, const std::string& what, int rc) {
     return "port " + std::to_string(port_id) + ": " + what + ": " + rte_strerror(-rc);
@@ -89,8 +84,8 @@ Expected<Port> Port::configure(uint16_t port_id, const PortSetup& setup) {
     rte_eth_conf conf{};
     if (setup.want_rss && port.rx_queues_ > 1 && port.caps_.rss_hash_functions != 0) {
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-        conf.rx_adv_conf.rss_conf.rss_key = g_symmetric_rss_key;
-        conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(g_symmetric_rss_key);
+        conf.rx_adv_conf.rss_conf.rss_key = g_symmetric_rss_key.data();
+        conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<uint8_t>(g_symmetric_rss_key.size());
         conf.rx_adv_conf.rss_conf.rss_hf =
             (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & port.caps_.rss_hash_functions;
         port.rss_enabled_ = conf.rx_adv_conf.rss_conf.rss_hf != 0;
@@ -165,6 +160,20 @@ Status Port::start() {
         return Status::error(port_error(id_, "cannot start " + name_, rc));
     }
     started_ = true;
+    if (rss_enabled_ && caps_.reta_size >= kRetaSize) {
+        // RETA entry i -> queue (i % 128) % queues, so the NIC puts a flow
+        // where flow/steering.h says its owner is, whatever the table size.
+        std::vector<rte_eth_rss_reta_entry64> reta(caps_.reta_size / RTE_ETH_RETA_GROUP_SIZE);
+        for (uint16_t i = 0; i < caps_.reta_size; ++i) {
+            auto& group = reta[i / RTE_ETH_RETA_GROUP_SIZE];
+            group.mask |= uint64_t{1} << (i % RTE_ETH_RETA_GROUP_SIZE);
+            group.reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+                static_cast<uint16_t>((i % kRetaSize) % rx_queues_);
+        }
+        // A device that keeps its own table still spreads flows; steering
+        // then moves what lands on the wrong core, so this is not fatal.
+        (void)rte_eth_dev_rss_reta_update(id_, reta.data(), caps_.reta_size);
+    }
     return {};
 }
 
