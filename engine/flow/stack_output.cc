@@ -235,6 +235,9 @@ bool StackStage::ip_output_one(const Interface& ifc, rte_mbuf* m, Ipv4Address so
     ip.ttl = stack_.config().ttl;
     ip.ident = id;
     ip.more_fragments = (flags_offset & wire::ipv4::kFlagMf) != 0;
+    // TCP sizes its segments to the path (MSS from the MTU): DF, as Linux
+    // sets it, so a smaller MTU on the way shows up instead of fragmenting.
+    ip.dont_fragment = protocol == static_cast<uint8_t>(wire::IpProtocol::tcp);
     ip.fragment_offset = flags_offset & wire::ipv4::kFragmentOffsetMask;
     ip.payload_len = static_cast<uint16_t>(m->pkt_len);
     auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kIpv4Header));
