@@ -1,10 +1,12 @@
 #include "portway/engine.h"
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -78,6 +80,8 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
         const uint64_t rxq = std::min<uint64_t>(nb_workers, c->max_rx_queues);
         const uint64_t txq = std::min<uint64_t>(nb_workers, c->max_tx_queues);
         uint64_t n = rxq * rxd + txq * txd + uint64_t{nb_workers} * 2 * kMaxBurst;
+        // Workers without a TX queue of their own hand packets over a ring.
+        n += (nb_workers - std::min<uint64_t>(txq, nb_workers)) * kHandoffRing;
         // --impair: every worker may hold a full delay queue and the packets
         // held back for reordering per port and direction, and duplicates
         // double a burst in flight.
@@ -127,16 +131,17 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
         auto port = Port::configure(port_ids[i], setup);
         if (!port)
             return Error{port.error()};
-        if (port->tx_queues() < nb_workers) {
-            // Every worker must be able to transmit on every port without a
-            // lock; sharing a TX queue would need one.
-            return Error{"port " + port->name() + " has " + std::to_string(port->tx_queues()) +
-                         " TX queue(s) for " + std::to_string(nb_workers) +
-                         " workers; run fewer workers (--workers or -l)"};
-        }
         engine->ports_.push_back(std::move(*port));
     }
 
+    struct HandoffOwner {
+        uint16_t owner;
+        uint16_t port;
+        rte_ring* ring;
+    };
+    std::vector<HandoffOwner> owners_later;
+    static unsigned engines_made = 0;
+    const unsigned engine_serial = engines_made++;
     LoopOptions loop;
     loop.burst = config.burst;
     loop.idle_backoff = config.idle_backoff;
@@ -154,11 +159,29 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
         for (const auto& port : engine->ports_) {
             if (w < port.rx_queues())
                 worker->add_rx_queue(port.id(), w);
-            worker->set_tx_queue(port.id(), w);
+            if (w < port.tx_queues()) {
+                worker->set_tx_queue(port.id(), w);
+                continue;
+            }
+            // Fewer TX queues than workers (net_pcap, a single-queue tap):
+            // sharing a queue would need a lock, so this worker hands its
+            // packets to the queue's owner through a ring of its own.
+            char name[RTE_RING_NAMESIZE];
+            std::snprintf(name, sizeof(name), "pw_tx%u_%u_%u", engine_serial, port.id(), w);
+            rte_ring* ring =
+                rte_ring_create(name, kHandoffRing, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+            if (ring == nullptr)
+                return Error{std::string("cannot create a TX hand-off ring: ") +
+                             rte_strerror(rte_errno)};
+            engine->handoffs_.push_back({ring, w});
+            worker->set_tx_handoff(port.id(), ring);
+            owners_later.push_back({static_cast<uint16_t>(w % port.tx_queues()), port.id(), ring});
         }
         if (Status s = worker->set_impairment(config.impair, engine->tsc_hz_); !s)
             return Error{s.message()};
     }
+    for (const auto& h : owners_later)
+        engine->workers_[h.owner]->add_tx_handoff_in(h.port, h.ring);
     return engine;
 }
 
@@ -175,6 +198,8 @@ Engine::~Engine() {
         w->~Worker();
         rte_free(w);
     }
+    for (const auto& h : handoffs_)
+        rte_ring_free(h.ring);
     for (auto& p : pools_)
         rte_mempool_free(p.mp);
 }
@@ -248,6 +273,13 @@ void Engine::wait_workers() {
             (void)rte_eal_wait_lcore(w->lcore());
     }
     launched_ = false;
+    // What a worker handed off after the queue's owner had stopped never
+    // went out: back to its pool, counted against the worker that sent it.
+    for (const auto& h : handoffs_) {
+        void* m = nullptr;
+        while (rte_ring_dequeue(h.ring, &m) == 0)
+            workers_[h.worker]->drop(static_cast<rte_mbuf*>(m), DropReason::tx_refused);
+    }
 }
 
 void Engine::stop_ports() {
@@ -325,6 +357,11 @@ std::vector<std::string> Engine::describe() const {
         }
         if (w->rx_queue_count() == 0)
             line += " nothing (fewer RX queues than workers)";
+        for (const auto& h : handoffs_) {
+            if (h.worker == w->index())
+                line +=
+                    std::string("; sends through ") + h.ring->name + " (no TX queue of its own)";
+        }
         lines.push_back(line);
     }
     if (config_.impair.enabled())

@@ -52,6 +52,10 @@ void TxBuffer::set_impairment(impair::Lane<rte_mbuf*>* lane, rte_mbuf** out, con
 // The NIC burst itself, inlined into transmit() so that the path without
 // impairment costs one predictable branch more than before, not a call.
 __rte_always_inline void TxBuffer::nic_burst(rte_mbuf** pkts, uint16_t n) {
+    if (unlikely(handoff_ != nullptr)) {
+        hand_off(pkts, n);
+        return;
+    }
     const uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts, n);
     queue_counters_->tx_packets.add(sent);
     if (unlikely(sent < n)) {
@@ -59,6 +63,16 @@ __rte_always_inline void TxBuffer::nic_burst(rte_mbuf** pkts, uint16_t n) {
         queue_counters_->tx_refused.add(refused);
         worker_counters_->drop(DropReason::tx_refused, refused);
         rte_pktmbuf_free_bulk(&pkts[sent], refused);
+    }
+}
+
+void TxBuffer::hand_off(rte_mbuf** pkts, uint16_t n) {
+    const unsigned taken =
+        rte_ring_sp_enqueue_burst(handoff_, reinterpret_cast<void* const*>(pkts), n, nullptr);
+    if (unlikely(taken < n)) {
+        const auto refused = static_cast<uint16_t>(n - taken);
+        worker_counters_->drop(DropReason::steer_ring_full, refused);
+        rte_pktmbuf_free_bulk(&pkts[taken], refused);
     }
 }
 
@@ -105,6 +119,29 @@ void Worker::set_tx_queue(uint16_t port, uint16_t queue) {
     if (!tx_[port].enabled())
         tx_ports_[nb_tx_ports_++] = port;
     tx_[port].init(port, queue, options_.burst, &counters_.ports[port], &counters_);
+}
+
+void Worker::set_tx_handoff(uint16_t port, rte_ring* ring) {
+    if (port >= kMaxPorts)
+        return;
+    set_tx_queue(port, 0);
+    tx_[port].set_handoff(ring);
+}
+
+void Worker::add_tx_handoff_in(uint16_t port, rte_ring* ring) {
+    if (nb_handoff_in_ < kMaxPorts)
+        handoff_in_[nb_handoff_in_++] = {port, ring};
+}
+
+void Worker::drain_handoffs() {
+    rte_mbuf* pkts[kMaxBurst];
+    for (uint16_t i = 0; i < nb_handoff_in_; ++i) {
+        const Handoff& h = handoff_in_[i];
+        const unsigned n = rte_ring_sc_dequeue_burst(h.ring, reinterpret_cast<void**>(pkts),
+                                                     options_.burst, nullptr);
+        if (n != 0)
+            tx_[h.port].push_burst(pkts, static_cast<uint16_t>(n));
+    }
 }
 
 Status Worker::set_impairment(const ImpairConfig& config, uint64_t tsc_hz) {
@@ -260,6 +297,8 @@ void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
         }
         if (stage_clock)
             stage.on_poll(*this, now_tsc_);
+        if (unlikely(nb_handoff_in_ != 0))
+            drain_handoffs();
         flush();
         counters_.polls.inc();
         last_moved = moved != 0 || released != 0;

@@ -60,7 +60,7 @@ class SteeringTest : public ::testing::Test {
   protected:
     void SetUp() override {
         static int serial = 0;
-        port_ = make_ring_port("steer" + std::to_string(serial++), 4096, 2);
+        port_ = make_ring_port("steer" + std::to_string(serial++), 4096, queues_);
         RuntimeConfig rc;
         rc.rx_descriptors = 512;
         rc.tx_descriptors = 512;
@@ -93,7 +93,7 @@ class SteeringTest : public ::testing::Test {
         // The peer asks for us on both queues, so each core knows its MAC
         // before the first datagram (ARP learnt on one core also reaches
         // the other as a message, but may come after packets already queued).
-        for (unsigned q = 0; q < 2; ++q) {
+        for (unsigned q = 0; q < queues_; ++q) {
             send(q, arp(1, Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, kPeerIp, kEngineIp));
             bool answered = false;
             const auto deadline = Clock::now() + std::chrono::seconds(3);
@@ -109,7 +109,7 @@ class SteeringTest : public ::testing::Test {
         engine_->request_stop();
         engine_->wait_workers();
         stack_->drain();
-        for (unsigned q = 0; q < 2; ++q) {
+        for (unsigned q = 0; q < queues_; ++q) {
             void* m = nullptr;
             while (rte_ring_dequeue(port_.txs[q], &m) == 0)
                 rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
@@ -146,7 +146,7 @@ class SteeringTest : public ::testing::Test {
         std::vector<std::pair<unsigned, Bytes>> out;
         const auto deadline = Clock::now() + limit;
         while (out.size() < want && Clock::now() < deadline) {
-            for (unsigned q = 0; q < 2; ++q) {
+            for (unsigned q = 0; q < queues_; ++q) {
                 auto f = receive(q, std::chrono::milliseconds(1));
                 if (f && get16(*f, 12) == 0x0800)  // ARP (gratuitous, requests) aside
                     out.emplace_back(q, std::move(*f));
@@ -195,6 +195,7 @@ class SteeringTest : public ::testing::Test {
             EXPECT_EQ(worker(1).steered_in, owned[1]);
         }
     }
+    unsigned queues_ = 2;
     RingPort port_;
     std::unique_ptr<Engine> engine_;
     std::unique_ptr<Stack> stack_;
@@ -276,6 +277,39 @@ TEST_F(SteeringTest, HandlerMessagesCrossCores) {
     }
     EXPECT_GT(by_queue[0], 0);
     EXPECT_GT(by_queue[1], 0);
+}
+
+// One RX and one TX queue for two workers (net_pcap, a single-queue tap):
+// core 0 receives everything and steers; core 1, which has no TX queue of
+// its own, hands its replies to core 0's queue through a ring.
+class SingleQueueTest : public SteeringTest {
+  protected:
+    void SetUp() override {
+        queues_ = 1;
+        SteeringTest::SetUp();
+    }
+};
+
+TEST_F(SingleQueueTest, TwoWorkersShareOneQueuePairWithoutLocks) {
+    constexpr uint16_t kFlows = 32, kPerFlow = 4;
+    std::array<uint64_t, 2> owned{};
+    for (uint16_t f = 0; f < kFlows; ++f) {
+        const auto sport = static_cast<uint16_t>(21000 + f);
+        owned[owner(sport, 7)] += kPerFlow;
+        for (uint16_t k = 0; k < kPerFlow; ++k) {
+            const Bytes payload = {static_cast<uint8_t>(f), static_cast<uint8_t>(k)};
+            send(0, ipv4(engine_mac_, Ip{.protocol = 17}, udp(sport, 7, payload)));
+        }
+    }
+    ASSERT_GT(owned[1], 0u);
+    const auto replies = collect(kFlows * kPerFlow, std::chrono::seconds(5));
+    ASSERT_EQ(replies.size(), std::size_t{kFlows} * kPerFlow);
+    for (const auto& [queue, frame] : replies)
+        EXPECT_TRUE(checksums_ok(frame));
+    EXPECT_EQ(worker(0).udp_handled, owned[0]);
+    EXPECT_EQ(worker(1).udp_handled, owned[1]);
+    EXPECT_EQ(worker(0).steered_out, owned[1]);
+    EXPECT_EQ(engine_->snapshot().drops(DropReason::steer_ring_full), 0u);
 }
 
 }  // namespace

@@ -73,6 +73,12 @@ class Engine {
     std::vector<Port> ports_;
     std::vector<Pool> pools_;
     std::vector<Worker*> workers_;  // placement-new'd on each lcore's socket
+    struct Handoff {
+        rte_ring* ring;
+        unsigned worker;  // the producer
+    };
+    std::vector<Handoff> handoffs_;  // TX rings of workers without a queue of their own
+    static constexpr unsigned kHandoffRing = 1024;
     std::vector<std::unique_ptr<PacketStage>> stages_;
     std::vector<std::pair<Engine*, std::size_t>> launch_args_;  // one per worker, for lcore_entry
     std::atomic<bool> stop_{false};

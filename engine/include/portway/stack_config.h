@@ -60,7 +60,7 @@ struct StackConfig {
     uint32_t icmp_burst = 50;
     TcpConfig tcp;
     // Packets and messages in flight between two worker cores (steering.h).
-    uint32_t steer_ring_size = 4096;
+    uint32_t steer_ring_size = 1024;
 };
 
 void register_stack_options(OptionParser& parser, StackConfig& config);

@@ -16,6 +16,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include <atomic>
 #include <cstdint>
@@ -80,11 +81,15 @@ class TxBuffer {
     void set_impairment(impair::Lane<rte_mbuf*>* lane, rte_mbuf** out, const uint64_t* now);
     // rte_eth_tx_burst now, past the impairment (for what it releases).
     void transmit_now(rte_mbuf** pkts, uint16_t n);
+    // This worker has no TX queue of its own on the port: what it sends goes
+    // to `ring`, which the queue's owner drains (Worker::add_tx_handoff_in).
+    void set_handoff(rte_ring* ring) { handoff_ = ring; }
 
   private:
     void transmit(rte_mbuf** pkts, uint16_t n);
     void transmit_impaired(rte_mbuf** pkts, uint16_t n);
     void nic_burst(rte_mbuf** pkts, uint16_t n);
+    void hand_off(rte_mbuf** pkts, uint16_t n);
 
     uint16_t port_ = 0;
     uint16_t queue_ = 0;
@@ -95,6 +100,7 @@ class TxBuffer {
     impair::Lane<rte_mbuf*>* impair_ = nullptr;
     rte_mbuf** impair_out_ = nullptr;
     const uint64_t* now_ = nullptr;
+    rte_ring* handoff_ = nullptr;
     rte_mbuf* pkts_[2 * kMaxBurst] = {};
 };
 
@@ -119,6 +125,11 @@ class alignas(64) Worker {
     // Set-up, before the loop runs.
     void add_rx_queue(uint16_t port, uint16_t queue);
     void set_tx_queue(uint16_t port, uint16_t queue);
+    // A port with fewer TX queues than workers: this worker hands what it
+    // sends on `port` to the ring (single producer: this worker) ...
+    void set_tx_handoff(uint16_t port, rte_ring* ring);
+    // ... and the queue's owner transmits what arrives on it (single consumer).
+    void add_tx_handoff_in(uint16_t port, rte_ring* ring);
     // Impairs RX and TX on the queues set so far as `config` says (off: no
     // impairment); `tsc_hz` converts its durations to TSC ticks.
     Status set_impairment(const ImpairConfig& config, uint64_t tsc_hz);
@@ -158,6 +169,7 @@ class alignas(64) Worker {
     void idle_wait();
     void receive_impaired(PacketStage& stage, uint16_t port, rte_mbuf** pkts, uint16_t n);
     uint32_t release_impaired(PacketStage& stage);
+    void drain_handoffs();
 
     WorkerCounters counters_;
     unsigned index_;
@@ -171,6 +183,12 @@ class alignas(64) Worker {
     uint16_t nb_tx_ports_ = 0;
     RxQueueRef rx_[kMaxPorts] = {};
     TxBuffer tx_[kMaxPorts];
+    struct Handoff {
+        uint16_t port;
+        rte_ring* ring;
+    };
+    Handoff handoff_in_[kMaxPorts] = {};
+    uint16_t nb_handoff_in_ = 0;
     std::unique_ptr<impair::WorkerImpairment> impair_;  // null unless --impair
 };
 
