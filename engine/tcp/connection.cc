@@ -176,6 +176,14 @@ void Connection::open_active(ConnectionHost& host, const FourTuple& tuple, SeqNu
 
 void Connection::enter_established() {
     state_ = TcpState::established;
+    if (write_shut_ && !fin_queued_) {
+        // close() or shutdown_write() came in SYN-RECEIVED (a simultaneous
+        // open): RFC 9293 §3.10.4 queues the FIN "for processing after
+        // entering ESTABLISHED state". Nothing can have been sent yet.
+        state_ = TcpState::fin_wait_1;
+        fin_queued_ = true;
+        fin_seq_ = snd_una_ + send_buf_.size();
+    }
     if (syn_tries_ > 0)
         rto_.on_established_after_syn_timeout();
     syn_tries_ = 0;
@@ -349,6 +357,13 @@ void Connection::retransmission_timeout() {
     snd_nxt_ = snd_una_;
     ++timeouts_;
     output();
+    // RFC 9293 §3.8.6.1: "the sending TCP must regularly retransmit to the
+    // receiving TCP even when the window is zero". A peer that closed its
+    // window with data still outstanding (the persist timer only runs with
+    // nothing in flight) is probed by the retransmission the window held
+    // back, as Linux does; its answer carries the window.
+    if (snd_nxt_ == snd_una_ && snd_wnd_ == 0)
+        retransmit_first();
     arm_rto();
 }
 

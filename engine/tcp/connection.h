@@ -227,6 +227,8 @@ class Connection final : public TcpStream {
     uint32_t flight_size() const { return snd_max_ - snd_una_; }
     // Bytes of the send ring already sent at least once, from SND.UNA.
     uint32_t data_sent() const;
+    // Payload bytes a segment sent now may carry: SMSS less its SACK option.
+    uint32_t payload_room() const;
     bool fin_acked() const { return fin_queued_ && snd_una_ == fin_seq_ + 1; }
     bool released() const { return state_ == TcpState::closed; }
 

@@ -26,6 +26,9 @@ void Connection::segment_in(const SegmentIn& s) {
     // Our SYN-ACK was lost and the peer sent its SYN again.
     if (state_ == TcpState::syn_received && h.control == wire::TcpControl::syn && seq == irs_ &&
         !h.ack) {
+        // RFC 7323 §4.3 (2): it is at or below Last.ACK.sent, so its TSval
+        // becomes TS.Recent and the SYN-ACK echoes this SYN, not the first.
+        note_timestamp(s);
         send_syn();
         return;
     }
@@ -67,8 +70,13 @@ void Connection::segment_in(const SegmentIn& s) {
         peer_fin_ = true;
         peer_fin_seq_ = seq + static_cast<uint32_t>(h.payload_len);
     }
-    if (peer_fin_ && !peer_fin_done_ && rcv_nxt_ == peer_fin_seq_)
+    if (peer_fin_ && !peer_fin_done_ && rcv_nxt_ == peer_fin_seq_) {
         fin_input();
+    } else if (h.control == wire::TcpControl::fin && !peer_fin_done_) {
+        // A FIN beyond RCV.NXT is an out-of-order segment: RFC 5681 §4.2,
+        // a duplicate ACK at once (data segments get theirs in data_input).
+        ack_now_ = true;
+    }
     if (released())
         return;
     output();
@@ -172,9 +180,11 @@ bool Connection::rst_input(const SegmentIn& s) {
         challenge_ack();
         return false;
     }
-    if (state_ == TcpState::syn_received && !active_) {
-        // RFC 9293 §3.10.7.4: back to LISTEN; the application never knew.
-        finish(TcpCloseReason::reset);
+    if (state_ == TcpState::syn_received) {
+        // RFC 9293 §3.10.7.4: a passive open goes back to LISTEN (the
+        // application never knew); an active one, come from SYN-SENT in a
+        // simultaneous open, "was refused", as a RST in SYN-SENT says.
+        finish(active_ ? TcpCloseReason::refused : TcpCloseReason::reset);
         return true;
     }
     finish(TcpCloseReason::reset);

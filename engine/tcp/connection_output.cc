@@ -151,6 +151,18 @@ void Connection::send_segment(SeqNum seq, uint32_t len, uint8_t control_flags,
     host_->transmit(*this, out);
 }
 
+uint32_t Connection::payload_room() const {
+    // RFC 6691: the MSS counts no options, so the sender leaves room for
+    // those it adds. Timestamps are already out of smss_; SACK blocks come
+    // and go (NOP, NOP, kind, length, then 8 bytes a block).
+    if (!sack_on_)
+        return smss_;
+    const std::size_t blocks = reassembly_.range_count() + (dsack_.empty() ? 0 : 1);
+    const std::size_t n = std::min<std::size_t>(blocks, ts_on_ ? 3 : 4);
+    const auto overhead = static_cast<uint32_t>(n == 0 ? 0 : 4 + 8 * n);
+    return smss_ > overhead + 64 ? smss_ - overhead : 64;
+}
+
 uint32_t Connection::data_sent() const {
     const uint32_t in_sequence = snd_nxt_ - snd_una_;
     return std::min(in_sequence, send_buf_.size());
@@ -158,7 +170,7 @@ uint32_t Connection::data_sent() const {
 
 void Connection::retransmit_first() {
     // The first unacknowledged segment: data from SND.UNA, or the FIN alone.
-    const uint32_t len = std::min<uint32_t>(smss_, send_buf_.size());
+    const uint32_t len = std::min<uint32_t>(payload_room(), send_buf_.size());
     if (len > 0) {
         send_segment(snd_una_, len, 0, true);
         high_rxt_ = seq_max(high_rxt_, snd_una_ + len);
@@ -185,7 +197,7 @@ void Connection::retransmit_lost() {
             high_rxt_ = hole->end;
             return;
         }
-        const uint32_t len = std::min({hole->size(), uint32_t{smss_}, data_end_offset - offset});
+        const uint32_t len = std::min({hole->size(), payload_room(), data_end_offset - offset});
         send_segment(hole->begin, len, 0, true);
         high_rxt_ = hole->begin + len;
     }
@@ -206,13 +218,14 @@ bool Connection::send_new_data() {
         const uint32_t flight = sack_recovery ? scoreboard_.pipe(snd_max_, high_rxt_, smss_)
                                               : static_cast<uint32_t>(snd_nxt_ - snd_una_);
         const uint32_t cwnd_room = cc_->cwnd() > flight ? cc_->cwnd() - flight : 0;
-        const uint32_t len = std::min({avail, window_room, cwnd_room, uint32_t{smss_}});
+        const uint32_t room = payload_room();
+        const uint32_t len = std::min({avail, window_room, cwnd_room, room});
         if (len == 0)
             break;
         // Sender-side silly-window avoidance (RFC 9293 §3.8.6.2.1), Nagle
         // off: a full segment, the last of the queue, half the largest
         // window seen, or anything when nothing is in flight to clock us.
-        const bool useful = len == smss_ || len == avail ||
+        const bool useful = len == room || len == avail ||
                             (max_snd_wnd_ > 0 && len >= max_snd_wnd_ / 2) || flight == 0;
         if (!useful)
             break;
