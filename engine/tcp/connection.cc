@@ -331,6 +331,10 @@ void Connection::on_retransmit_timer(TimePoint) {
         arm_rto();
         return;
     }
+    if (state_ == TcpState::fin_wait_2) {
+        finish(TcpCloseReason::timeout);  // the FIN-WAIT-2 timeout
+        return;
+    }
     if (persisting_) {
         persist_probe();
         return;

@@ -65,6 +65,7 @@ struct ConnectionParams {
     uint32_t retries = 15;
     uint32_t challenge_acks_per_s = 10;
     uint32_t reassembly_ranges = 32;
+    Nanos fin_wait_2_timeout = seconds(60);  // after close(), for a FIN that never comes
 };
 
 // Everything a segment carries that the state machine reads.
@@ -185,6 +186,7 @@ class Connection final : public TcpStream {
     // Input, by RFC 9293 §3.10.7 step.
     void syn_sent_input(const SegmentIn& s);
     bool paws_rejects(const SegmentIn& s);
+    bool oow_ack_allowed(const wire::TcpRepr& h);
     bool rst_input(const SegmentIn& s);
     bool ack_input(const SegmentIn& s);
     void process_new_ack(const SegmentIn& s, SeqNum ack);
@@ -299,6 +301,11 @@ class Connection final : public TcpStream {
     bool persisting_ = false;
     uint32_t retransmits_ = 0;
     uint32_t timeouts_ = 0;
+
+    // ACKs for segments that failed a check, rate-limited (oow_ack_allowed).
+    static constexpr Nanos kOowAckInterval = ms(500);
+    TimePoint last_oow_ack_;
+    bool oow_acked_ = false;
 
     // RFC 5961 §7: challenge ACKs allowed in the current second.
     TimePoint challenge_window_;

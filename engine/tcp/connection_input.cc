@@ -36,7 +36,7 @@ void Connection::segment_in(const SegmentIn& s) {
         return;
     // First: is the segment in the window (RFC 9293 §3.10.7.4)?
     if (!segment_acceptable(seq, h.segment_len(), rcv_nxt_, rcv_adv_ - rcv_nxt_)) {
-        if (h.control != wire::TcpControl::rst) {
+        if (h.control != wire::TcpControl::rst && oow_ack_allowed(h)) {
             // Old data: the peer missed our ACK. Tell it what it resent
             // (a D-SACK, RFC 2883) and where we are.
             if (seq + h.segment_len() <= rcv_nxt_ && h.segment_len() > 0)
@@ -82,6 +82,21 @@ void Connection::segment_in(const SegmentIn& s) {
     output();
     if (!released())
         notify_writable();
+}
+
+bool Connection::oow_ack_allowed(const wire::TcpRepr& h) {
+    // Segments with data are not part of an ACK loop: they always get their
+    // ACK. Others (pure ACKs, FINs, SYNs) that fail a check get at most one
+    // every kOowAckInterval, so two stacks that disagree cannot ping-pong
+    // ACKs at line rate (Linux: tcp_invalid_ratelimit, 500 ms).
+    if (h.payload_len > 0 && h.control != wire::TcpControl::syn)
+        return true;
+    const TimePoint now = host_->now();
+    if (oow_acked_ && now - last_oow_ack_ < kOowAckInterval)
+        return false;
+    oow_acked_ = true;
+    last_oow_ack_ = now;
+    return true;
 }
 
 void Connection::syn_sent_input(const SegmentIn& s) {
@@ -155,7 +170,8 @@ bool Connection::paws_rejects(const SegmentIn& s) {
         return false;
     }
     // RFC 7323 §5.3 R1: an old duplicate; acknowledge and drop it.
-    send_ack();
+    if (oow_ack_allowed(h))
+        send_ack();
     host_->count(DropReason::tcp_paws);
     return true;
 }
@@ -222,7 +238,8 @@ bool Connection::ack_input(const SegmentIn& s) {
     }
     // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
     if (ack > snd_max_) {
-        send_ack();
+        if (oow_ack_allowed(h))
+            send_ack();
         host_->count(DropReason::tcp_bad_ack);
         return false;
     }
@@ -255,6 +272,12 @@ bool Connection::ack_input(const SegmentIn& s) {
     switch (state_) {
         case TcpState::fin_wait_1:
             state_ = TcpState::fin_wait_2;
+            if (app_closed_) {
+                // Nobody holds the stream any more: a peer that never sends
+                // its FIN must not keep the slot forever (Linux tcp_fin_timeout).
+                host_->wheel().schedule(rtx_timer_,
+                                        host_->now() + host_->params().fin_wait_2_timeout);
+            }
             return true;
         case TcpState::closing:
             enter_time_wait();
@@ -459,15 +482,18 @@ void Connection::fin_input() {
         default:
             return;
     }
-    if (state_ == TcpState::time_wait) {
-        send_ack();
-        enter_time_wait();
-        return;
-    }
+    // After shutdown_write() the application still reads: it hears of the
+    // FIN in every state, before TIME-WAIT ends the stream.
     if (handler_ != nullptr && app_knows_ && !app_closed_) {
         in_callback_ = true;
         handler_->on_peer_closed(*this);
         in_callback_ = false;
+        if (released())
+            return;
+    }
+    if (state_ == TcpState::time_wait) {
+        send_ack();
+        enter_time_wait();
     }
 }
 

@@ -90,7 +90,10 @@ class CongestionWindow {
         const uint32_t room = ssthresh_ - cwnd_;
         const uint32_t used = std::min({acked, 2 * smss_, room});
         grow(used);
-        return acked - used;
+        // Only bytes beyond ssthresh carry on into congestion avoidance;
+        // what the L = 2 * SMSS cap held back is not counted at all (RFC
+        // 3465 §2.2), or a stretch ACK would grow cwnd twice over.
+        return used == room ? acked - used : 0;
     }
     void grow(uint32_t bytes) { cwnd_ = std::min(kMaxWindow, cwnd_ + std::min(bytes, kMaxWindow)); }
 

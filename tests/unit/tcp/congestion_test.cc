@@ -69,6 +69,18 @@ TEST(NewReno, ByteCountingLimitsAStretchAckToTwoSegments) {
     EXPECT_EQ(cc.cwnd(), 6 * kSmss + kSmss / 2);
 }
 
+TEST(NewReno, StretchAckAfterTimeoutGrowsByTwoSegmentsOnly) {
+    // After an RTO (cwnd 1 SMSS, ssthresh 10), one ACK covering 13 segments:
+    // slow start grows by L = 2 SMSS and the rest is not counted (RFC 3465
+    // §2.2), not handed to congestion avoidance.
+    NewReno cc(config(10));
+    cc.on_rto_timeout(20 * kSmss, TimePoint{});
+    ASSERT_EQ(cc.cwnd(), kSmss);
+    ASSERT_EQ(cc.ssthresh(), 10 * kSmss);
+    cc.on_ack(13 * kSmss, TimePoint{} + kRtt, kRtt);
+    EXPECT_EQ(cc.cwnd(), 3 * kSmss);
+}
+
 TEST(NewReno, SlowStartStopsAtSsthreshThenOneSegmentPerRoundTrip) {
     NewReno cc(config(20));
     cc.on_rto_timeout(20 * kSmss, TimePoint{});

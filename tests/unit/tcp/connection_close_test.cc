@@ -18,7 +18,7 @@ TEST(ConnectionClose, ActiveCloseHandsOverToTimeWait) {
         "+0     state FIN-WAIT-1",
         "+10ms  < .  1:1(0) ack 2 win 512 <nop,nop,TS val 120 ecr 10>",
         "+0     state FIN-WAIT-2",
-        "+0     check rtx_armed=0",
+        "+0     check rtx_armed=1",  // the FIN-WAIT-2 timeout: close() left nobody to wait
         "+10ms  < F. 1:1(0) ack 2 win 512 <nop,nop,TS val 130 ecr 10>",
         // The FIN took one of the window's octets; the edge stays (SWS).
         "+0     > .  2:2(0) ack 2 win 65534 <nop,nop,TS val 30 ecr 130>",
@@ -122,7 +122,23 @@ TEST(ConnectionClose, HalfCloseKeepsReceiving) {
         "+0     received 2000",
         "+10ms  < F. 2001:2001(0) ack 2 win 512",
         "+0     > .  2:2(0) ack 2002",
-        "+0     ev time-wait closed:closed released",
+        // The reader hears of the FIN before TIME-WAIT ends the stream.
+        "+0     ev peer-closed time-wait closed:closed released",
+    }));
+}
+
+TEST(ConnectionClose, FinWait2TimesOutAfterClose) {
+    Script s;
+    ASSERT_TRUE(s.run(kOpenSack));
+    ASSERT_TRUE(s.run({
+        "+0     app close",
+        "+0     > F. 1:1(0) ack 1",
+        "+10ms  < .  1:1(0) ack 2 win 512",
+        "+0     state FIN-WAIT-2",
+        // The peer never sends its FIN: after 60 s the slot is given back.
+        "+59s   state FIN-WAIT-2",
+        "+1s    ev closed:timeout released",
+        "+0     state CLOSED",
     }));
 }
 

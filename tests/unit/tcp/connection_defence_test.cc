@@ -116,6 +116,26 @@ TEST(ConnectionDefence, AckOfUnsentDataIsAckedAndDropped) {
     }));
 }
 
+TEST(ConnectionDefence, AcksForInvalidPureAcksAreRateLimited) {
+    Script s;
+    ASSERT_TRUE(s.run(kOpenSack));
+    ASSERT_TRUE(s.run({
+        // Two stacks that disagree must not ping-pong ACKs: a pure ACK that
+        // fails a check gets one answer per 500 ms (as Linux's
+        // tcp_invalid_ratelimit); a segment with data always gets one.
+        "+5ms   < .  1:1(0) ack 200 win 512",
+        "+0     > .  1:1(0) ack 1",
+        "+1ms   < .  1:1(0) ack 200 win 512",
+        "+1ms   < .  1:1(0) ack 200 win 512",
+        "+0     drops tcp_bad_ack=3",
+        "+0     < P. 1:11(10) ack 200 win 512",
+        "+0     > .  1:1(0) ack 1",
+        "+500ms < .  1:1(0) ack 200 win 512",
+        "+0     > .  1:1(0) ack 1",
+        "+0     drops tcp_bad_ack=5",
+    }));
+}
+
 TEST(ConnectionDefence, AckBelowTheMaximumWindowGetsAChallengeAck) {
     Script s;
     ASSERT_TRUE(s.run(kOpenSack));
