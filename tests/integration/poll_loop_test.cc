@@ -172,6 +172,40 @@ TEST(PollLoop, RuntFramesAreDroppedWithAReason) {
     EXPECT_EQ(rte_ring_count(a.tx), 0u);
 }
 
+TEST(PollLoop, MacswapDropsARuntInsideABurstAndKeepsTheOrder) {
+    // Nine frames in one burst, the second a runt: the four-at-a-time path
+    // falls back, drops it, and the other eight leave swapped, in order.
+    RingPort a = make_ring_port("runt_burst_a");
+    auto engine = make_engine(small_config(), {a.port_id});
+    ASSERT_TRUE(engine);
+    rte_mbuf* burst[9];
+    for (uint32_t i = 0; i < 9; ++i) {
+        burst[i] = testing::make_udp_frame(testing::test_pool(), i);
+        ASSERT_NE(burst[i], nullptr);
+    }
+    rte_pktmbuf_trim(burst[1], static_cast<uint16_t>(burst[1]->data_len - 10));
+    ASSERT_EQ(rte_ring_enqueue_bulk(a.rx, reinterpret_cast<void**>(burst), 9, nullptr), 9u);
+    ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::macswap).ok());
+    std::vector<rte_mbuf*> out;
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (out.size() < 8 && Clock::now() < deadline) {
+        void* m = nullptr;
+        if (rte_ring_dequeue(a.tx, &m) == 0)
+            out.push_back(static_cast<rte_mbuf*>(m));
+    }
+    ASSERT_LE(out.size(), 8u);
+    EXPECT_EQ(out.size(), 8u);
+    const uint32_t expected[8] = {0, 2, 3, 4, 5, 6, 7, 8};
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const auto* eth = rte_pktmbuf_mtod(out[i], const uint8_t*);
+        EXPECT_EQ(eth[5], 0x01);  // destination is the old source
+        EXPECT_EQ(testing::frame_seq(out[i]), expected[i]);
+        rte_pktmbuf_free(out[i]);
+    }
+    stop_and_check_pools(*engine);
+    EXPECT_EQ(engine->snapshot().drops(DropReason::l2_too_short), 1u);
+}
+
 TEST(PollLoop, RefusedTransmitsAreCountedAndFreed) {
     // A TX ring of 64 slots that nobody drains: the NIC "refuses" the rest.
     RingPort a = make_ring_port("refuse_a");
