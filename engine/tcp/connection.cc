@@ -72,6 +72,7 @@ void Connection::init(ConnectionHost& host, const FourTuple& tuple, TcpHandler* 
     scoreboard_ = SackScoreboard(p.reassembly_ranges);
     rtx_timer_.bind<&Connection::on_retransmit_timer>(this);
     delack_timer_.bind<&Connection::on_delayed_ack_timer>(this);
+    lost_rxt_timer_.bind<&Connection::on_lost_retransmit_timer>(this);
     // RFC 7323 §5.4: a per-connection TSval offset, so timestamps do not
     // reveal the clock.
     ts_offset_ = host.ts_offset(tuple);
@@ -311,6 +312,33 @@ void Connection::arm_rto() {
     host_->wheel().schedule(rtx_timer_, host_->now() + rto_.rto());
 }
 
+void Connection::arm_lost_retransmit_timer() {
+    // RFC 8985 (RACK) in its simplest case: a retransmission is itself lost
+    // when it is still unacknowledged well after an RTT. Loss recovery alone
+    // (RFC 6675) cannot see that, and without this every lost
+    // retransmission costs a full RTO; on a lossy path with a flight held
+    // back by a full send buffer (an echo) that is most of the stalls.
+    if (!recovery_.in_recovery() || !(snd_una_ < high_rxt_) || !rto_.has_sample()) {
+        host_->wheel().cancel(lost_rxt_timer_);
+        return;
+    }
+    // Twice as long for each loss of the same segment in a row, as the RTO
+    // backs off; progress (a new ACK) starts afresh.
+    const Nanos wait = std::max(rto_.srtt() * 2, ms(10)) * (uint64_t{1} << lost_rxt_streak_);
+    host_->wheel().schedule(lost_rxt_timer_, host_->now() + wait);
+}
+
+void Connection::on_lost_retransmit_timer(TimePoint) {
+    if (released() || !recovery_.in_recovery() || !(snd_una_ < high_rxt_))
+        return;
+    // The retransmission of SND.UNA's segment got no ACK in time: again,
+    // within the same recovery (no further cwnd cut; RFC 8985 §7.4.2).
+    ++lost_retransmits_;
+    lost_rxt_streak_ = std::min<uint32_t>(lost_rxt_streak_ + 1, 6);
+    retransmit_first();
+    arm_lost_retransmit_timer();
+}
+
 void Connection::on_delayed_ack_timer(TimePoint) {
     if (released())
         return;
@@ -354,6 +382,7 @@ void Connection::retransmission_timeout() {
     // go back to SND.UNA; RFC 6582 §3.2 step 4 ends any fast recovery.
     cc_->on_rto_timeout(flight_size(), host_->now());
     recovery_.on_timeout(snd_max_);
+    host_->wheel().cancel(lost_rxt_timer_);
     rto_.on_timeout();
     rtt_sampler_.on_retransmit();
     scoreboard_.reset(snd_una_);
@@ -394,6 +423,7 @@ void Connection::enter_time_wait() {
 void Connection::finish(TcpCloseReason reason) {
     host_->wheel().cancel(rtx_timer_);
     host_->wheel().cancel(delack_timer_);
+    host_->wheel().cancel(lost_rxt_timer_);
     state_ = TcpState::closed;
     if (app_knows_ && handler_ != nullptr) {
         app_knows_ = false;

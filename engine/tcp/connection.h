@@ -173,6 +173,7 @@ class Connection final : public TcpStream {
     bool delayed_ack_pending() const { return delack_timer_.armed(); }
     uint32_t retransmits() const { return retransmits_; }
     uint32_t timeouts() const { return timeouts_; }
+    uint32_t lost_retransmits() const { return lost_retransmits_; }
     bool retransmit_timer_armed() const { return rtx_timer_.armed(); }
 
   private:
@@ -191,6 +192,7 @@ class Connection final : public TcpStream {
     bool ack_input(const SegmentIn& s);
     void process_new_ack(const SegmentIn& s, SeqNum ack);
     void process_duplicate_ack();
+    bool early_loss_signal() const;
     void update_send_window(const SegmentIn& s);
     void data_input(const SegmentIn& s);
     void fin_input();
@@ -215,6 +217,8 @@ class Connection final : public TcpStream {
     // Timers.
     void on_retransmit_timer(TimePoint now);
     void on_delayed_ack_timer(TimePoint now);
+    void on_lost_retransmit_timer(TimePoint now);
+    void arm_lost_retransmit_timer();
     void retransmission_timeout();
     void persist_probe();
 
@@ -301,6 +305,8 @@ class Connection final : public TcpStream {
     bool persisting_ = false;
     uint32_t retransmits_ = 0;
     uint32_t timeouts_ = 0;
+    uint32_t lost_retransmits_ = 0;
+    uint32_t lost_rxt_streak_ = 0;  // lost retransmissions of SND.UNA in a row
 
     // ACKs for segments that failed a check, rate-limited (oow_ack_allowed).
     static constexpr Nanos kOowAckInterval = ms(500);
@@ -311,8 +317,9 @@ class Connection final : public TcpStream {
     TimePoint challenge_window_;
     uint32_t challenges_ = 0;
 
-    core::Timer rtx_timer_;     // retransmission, SYN retry, persist
-    core::Timer delack_timer_;  // delayed ACK
+    core::Timer rtx_timer_;       // retransmission, SYN retry, persist
+    core::Timer delack_timer_;    // delayed ACK
+    core::Timer lost_rxt_timer_;  // a retransmission in recovery that was lost too
 };
 
 }  // namespace portway::tcp

@@ -165,6 +165,13 @@ bool Connection::paws_rejects(const SegmentIn& s) {
     const uint32_t tsval = h.options.timestamp->value;
     if (static_cast<int32_t>(tsval - ts_recent_) >= 0)
         return false;
+    // A duplicate ACK the network reordered (no data, nothing new acked, at
+    // RCV.NXT) is no old duplicate from a past connection, and its SACK
+    // blocks are what loss recovery runs on: accept it, as Linux does
+    // (tcp_disordered_ack); TS.Recent is not moved back by it.
+    if (h.payload_len == 0 && h.control == wire::TcpControl::none && h.ack &&
+        SeqNum(h.seq) == rcv_nxt_ && SeqNum(*h.ack) == snd_una_)
+        return false;
     if (host_->now() - ts_recent_at_ > kTsRecentMaxIdle) {
         ts_recent_ = tsval;  // RFC 7323 §5.5: too old to compare with
         return false;
@@ -248,22 +255,29 @@ bool Connection::ack_input(const SegmentIn& s) {
         challenge_ack();
         return false;
     }
+    uint32_t newly_sacked = 0;
     if (sack_on_ && h.options.sack_count > 0) {
         std::array<SeqRange, wire::tcp_option::kMaxSackBlocks> blocks{};
         for (std::size_t i = 0; i < h.options.sack_count; ++i)
             blocks[i] = {SeqNum(h.options.sack_blocks[i].left),
                          SeqNum(h.options.sack_blocks[i].right)};
-        scoreboard_.on_ack(seq_max(ack, snd_una_), snd_max_,
-                           std::span<const SeqRange>(blocks.data(), h.options.sack_count));
+        newly_sacked = scoreboard_
+                           .on_ack(seq_max(ack, snd_una_), snd_max_,
+                                   std::span<const SeqRange>(blocks.data(), h.options.sack_count))
+                           .newly_sacked;
     }
     const uint32_t old_window = snd_wnd_;
     if (ack > snd_una_) {
         process_new_ack(s, ack);
         if (released())
             return false;
-    } else if (ack == snd_una_ && h.payload_len == 0 && h.control == wire::TcpControl::none &&
-               (uint32_t{h.window} << snd_shift_) == old_window && snd_max_ != snd_una_) {
-        // RFC 5681 §2's duplicate ACK.
+    } else if (ack == snd_una_ && snd_max_ != snd_una_ &&
+               ((h.payload_len == 0 && h.control == wire::TcpControl::none &&
+                 (uint32_t{h.window} << snd_shift_) == old_window) ||
+                newly_sacked > 0)) {
+        // RFC 5681 §2's duplicate ACK; or, with SACK, any ACK that SACKs
+        // new data (RFC 6675 §2), even one carrying data of its own: on a
+        // bidirectional stream (echo) nearly every ACK does.
         process_duplicate_ack();
     }
     update_send_window(s);
@@ -303,6 +317,7 @@ void Connection::process_new_ack(const SegmentIn& s, SeqNum ack) {
     if (high_rxt_ < snd_una_)
         high_rxt_ = snd_una_;
     persist_backoff_ = 0;
+    lost_rxt_streak_ = 0;
 
     // RTT: from the echoed timestamp when both sides use them (RFC 7323
     // §4.1: every ACK that advances the left edge), else Karn's timed segment.
@@ -323,6 +338,7 @@ void Connection::process_new_ack(const SegmentIn& s, SeqNum ack) {
             break;
         case AckKind::full:
             cc_->on_recovery_exit(flight_size(), now);
+            host_->wheel().cancel(lost_rxt_timer_);
             break;
         case AckKind::first_partial:
         case AckKind::partial:
@@ -330,6 +346,7 @@ void Connection::process_new_ack(const SegmentIn& s, SeqNum ack) {
             cc_->on_partial_ack(acked);
             if (!sack_on_)
                 retransmit_first();
+            arm_lost_retransmit_timer();
             break;
     }
     // RFC 6298 §5.2-5.3: stop the timer when all is acknowledged, else restart it.
@@ -340,12 +357,33 @@ void Connection::process_new_ack(const SegmentIn& s, SeqNum ack) {
     }
 }
 
+bool Connection::early_loss_signal() const {
+    // RFC 6675 §5 (4): SACK already shows SND.UNA lost.
+    if (sack_on_ && scoreboard_.is_lost(snd_una_, smss_))
+        return true;
+    // RFC 5827 early retransmit: with fewer than four segments out and
+    // nothing new that could go, three duplicates may never come; oseg - 1
+    // of them are enough. (A small flight is what an echo stalled behind a
+    // full send buffer has, and without this every loss there costs an RTO.)
+    const uint32_t outstanding = (flight_size() + smss_ - 1) / smss_;
+    const uint32_t unsent = send_buf_.size() - std::min(send_buf_.size(), data_sent());
+    const SeqNum window_end = snd_una_ + snd_wnd_;
+    const bool window_closed = window_end <= snd_nxt_ || window_end - snd_nxt_ < smss_;
+    const bool nothing_new = unsent == 0 || window_closed;
+    return outstanding < 4 && nothing_new &&
+           recovery_.dup_acks() >= std::max<uint32_t>(outstanding, 2) - 1;
+}
+
 void Connection::process_duplicate_ack() {
-    if (recovery_.on_duplicate_ack(snd_una_, snd_max_)) {
+    // RFC 5681 §3.2: DupThresh duplicates; or an earlier signal (above).
+    if (recovery_.on_duplicate_ack(snd_una_, snd_max_) ||
+        (!recovery_.in_recovery() && early_loss_signal() &&
+         recovery_.enter_on_loss(snd_una_, snd_max_))) {
         // RFC 5681 §3.2 steps 2-3 / RFC 6675 §5 step 4: fast retransmit.
         cc_->on_enter_recovery(flight_size(), host_->now());
         high_rxt_ = snd_una_;
         retransmit_first();
+        arm_lost_retransmit_timer();
         return;
     }
     cc_->on_dup_ack();

@@ -217,7 +217,14 @@ bool Connection::send_new_data() {
         const uint32_t window_room = window_end > snd_nxt_ ? window_end - snd_nxt_ : 0;
         const uint32_t flight = sack_recovery ? scoreboard_.pipe(snd_max_, high_rxt_, smss_)
                                               : static_cast<uint32_t>(snd_nxt_ - snd_una_);
-        const uint32_t cwnd_room = cc_->cwnd() > flight ? cc_->cwnd() - flight : 0;
+        // RFC 3042 limited transmit: each of the first two duplicate ACKs
+        // lets one new segment out beyond cwnd, so a small window still
+        // produces the duplicates that fast retransmit needs.
+        const uint32_t cwnd =
+            cc_->cwnd() + (recovery_.in_recovery()
+                               ? 0
+                               : std::min<uint32_t>(recovery_.dup_acks(), 2) * uint32_t{smss_});
+        const uint32_t cwnd_room = cwnd > flight ? cwnd - flight : 0;
         const uint32_t room = payload_room();
         const uint32_t len = std::min({avail, window_room, cwnd_room, room});
         if (len == 0)

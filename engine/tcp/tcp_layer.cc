@@ -252,6 +252,7 @@ void TcpLayer::send_syn_cookie(const FourTuple& tuple, const wire::TcpRepr& syn)
     }
     send_raw(tuple, h);
     ++counters_.syn_cookies_sent;
+    last_cookie_sent_ = now_;
 }
 
 void TcpLayer::accept_cookie(const FourTuple& tuple, const SegmentIn& segment, int service) {
@@ -259,7 +260,12 @@ void TcpLayer::accept_cookie(const FourTuple& tuple, const SegmentIn& segment, i
     const SynCookieCheck check = cookies_.decode(tuple, SeqNum(h.seq), SeqNum(*h.ack), now_);
     if (check.verdict != SynCookieVerdict::valid) {
         reset_for(tuple, h);
-        count(DropReason::tcp_bad_cookie);
+        // Only while cookies we sent may still be answered is a failed one
+        // worth its own counter (an attack signal); otherwise this is a stray
+        // ACK, e.g. a late duplicate of a connection already closed.
+        const bool cookies_live =
+            counters_.syn_cookies_sent != 0 && now_ - last_cookie_sent_ <= kCookieLifetime;
+        count(cookies_live ? DropReason::tcp_bad_cookie : DropReason::tcp_listen_invalid);
         return;
     }
     ServiceState& st = service_state_[static_cast<std::size_t>(service)];

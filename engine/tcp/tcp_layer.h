@@ -169,6 +169,9 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     std::unique_ptr<AppTimer[]> app_timers_;
     std::vector<uint32_t> free_timers_;
     uint16_t next_ephemeral_ = 49152;
+    // A cookie verifies for up to two counter periods (syn_cookie.h).
+    static constexpr Nanos kCookieLifetime = seconds(120);
+    TimePoint last_cookie_sent_;
     TcpCounters counters_;
 };
 

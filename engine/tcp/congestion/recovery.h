@@ -54,6 +54,18 @@ class RecoveryTracker {
         return true;
     }
 
+    // RFC 6675 §5 step (4): SACK says SND.UNA is lost (IsLost) before the
+    // DupThresh-th duplicate: recovery starts now, under the same RFC 6582
+    // guard. Returns whether it started.
+    bool enter_on_loss(SeqNum ack, SeqNum snd_nxt) {
+        if (in_recovery_ || ack <= recover_)
+            return false;
+        recover_ = snd_nxt - 1;
+        in_recovery_ = true;
+        first_partial_ = true;
+        return true;
+    }
+
     // An ACK that advances SND.UNA to `ack` (RFC 6582 §3.2 step 3).
     AckKind on_new_ack(SeqNum ack) {
         dup_acks_ = 0;

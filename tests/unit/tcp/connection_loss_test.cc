@@ -174,7 +174,26 @@ TEST(ConnectionLoss, SackRecoveryRetransmitsEachHoleWithoutWaiting) {
     }));
 }
 
-TEST(ConnectionLoss, LostRetransmissionFallsBackToTheTimeout) {
+TEST(ConnectionLoss, AcksCarryingDataStillTriggerSackRecovery) {
+    // An echo peer's duplicate ACKs carry its own data. RFC 5681 would not
+    // count them; RFC 6675 §2 does count an ACK that SACKs new data, so a
+    // loss is repaired at once instead of after the RTO.
+    Script s(with(CongestionAlgorithm::new_reno));
+    ASSERT_TRUE(s.run(kOpenSack));
+    ASSERT_TRUE(s.run(kTenSegments));
+    ASSERT_TRUE(s.run({
+        "+20ms  < .  1:1(0) ack 1461 win 512",
+        "+0     < P. 1:101(100) ack 1461 win 512 <nop,nop,sack 2921:4381>",
+        "+0     < P. 101:201(100) ack 1461 win 512 <nop,nop,sack 2921:5841>",
+        "+0     < P. 201:301(100) ack 1461 win 512 <nop,nop,sack 2921:7301>",
+        // Sent from the ACK processing, before this segment's own data.
+        "+0     > .  1461:2921(1460) ack 201",
+        "+0     check recovery=1 retransmits=1 timeouts=0",
+        "+0     received 300",
+    }));
+}
+
+TEST(ConnectionLoss, LostRetransmissionIsSentAgainThenFallsBackToTheTimeout) {
     Script s(with(CongestionAlgorithm::new_reno));
     ASSERT_TRUE(s.run(kOpenPlain));
     ASSERT_TRUE(s.run(kTenSegments));
@@ -184,9 +203,16 @@ TEST(ConnectionLoss, LostRetransmissionFallsBackToTheTimeout) {
         "+0     < .  1:1(0) ack 1461 win 512",
         "+0     < .  1:1(0) ack 1461 win 512",
         "+0     > .  1461:2921(1460) ack 1",
-        // That retransmission is lost too. RFC 5681 §3.1: cwnd = 1 SMSS;
-        // RFC 6582 §3.2 step 4: recovery ends.
-        "+200ms > .  1461:2921(1460) ack 1",
+        // That retransmission is lost too. Still unacknowledged two RTTs on
+        // (RFC 8985: RACK), it is sent again, with no further cwnd cut, and
+        // each further time after twice as long.
+        "+23ms  > .  1461:2921(1460) ack 1",
+        "+0     check recovery=1 lost_retransmits=1 timeouts=0",
+        "+45ms  > .  1461:2921(1460) ack 1",
+        "+90ms  > .  1461:2921(1460) ack 1",
+        // Then the RTO, due 200 ms after the last new ACK, comes first.
+        // RFC 5681 §3.1: cwnd = 1 SMSS; RFC 6582 §3.2 step 4: recovery ends.
+        "+42ms  > .  1461:2921(1460) ack 1",
         "+0     check recovery=0 timeouts=1 cwnd=1460 ssthresh=6570 rto=400ms",
         "+20ms  < .  1:1(0) ack 14601 win 512",
         "+0     check snd_una=14601 ssthresh=6570 rtx_armed=0",

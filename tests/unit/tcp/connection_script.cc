@@ -917,6 +917,8 @@ std::string Script::expect_values(std::string_view text) {
             got = k.retransmits();
         } else if (key == "timeouts") {
             got = k.timeouts();
+        } else if (key == "lost_retransmits") {
+            got = k.lost_retransmits();
         } else if (key == "unread") {
             got = k.unread().size();
         } else if (key == "delack") {
