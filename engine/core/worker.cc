@@ -36,9 +36,7 @@ void TxBuffer::push_burst(rte_mbuf* const* pkts, uint16_t n) {
         flush();
 }
 
-void TxBuffer::flush() {
-    if (count_ == 0)
-        return;
+void TxBuffer::flush_pending() {
     transmit(pkts_, count_);
     count_ = 0;
 }
@@ -231,11 +229,6 @@ void Worker::send_burst(uint16_t port, rte_mbuf* const* pkts, uint16_t n) {
 void Worker::drop_burst(rte_mbuf* const* pkts, uint16_t n, DropReason reason) {
     counters_.drop(reason, n);
     rte_pktmbuf_free_bulk(const_cast<rte_mbuf**>(pkts), n);
-}
-
-void Worker::flush() {
-    for (uint16_t i = 0; i < nb_tx_ports_; ++i)
-        tx_[tx_ports_[i]].flush();
 }
 
 void Worker::idle_wait() {

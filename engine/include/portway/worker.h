@@ -73,7 +73,12 @@ class TxBuffer {
     }
     void push_burst(rte_mbuf* const* pkts, uint16_t n);
     // rte_eth_tx_burst what is waiting; count and free what the NIC refuses.
-    void flush();
+    // Inline: the loop calls it for every port on every iteration, and most
+    // of the time nothing waits (full bursts left at once).
+    void flush() {
+        if (count_ != 0)
+            flush_pending();
+    }
     uint16_t pending() const { return count_; }
 
     // Passes what leaves through `lane` first (null: no impairment), which
@@ -86,6 +91,7 @@ class TxBuffer {
     void set_handoff(rte_ring* ring) { handoff_ = ring; }
 
   private:
+    void flush_pending();
     void transmit(rte_mbuf** pkts, uint16_t n);
     void transmit_impaired(rte_mbuf** pkts, uint16_t n);
     void nic_burst(rte_mbuf** pkts, uint16_t n);
@@ -155,7 +161,10 @@ class alignas(64) Worker {
         rte_pktmbuf_free(m);
     }
     void drop_burst(rte_mbuf* const* pkts, uint16_t n, DropReason reason);
-    void flush();
+    void flush() {
+        for (uint16_t i = 0; i < nb_tx_ports_; ++i)
+            tx_[tx_ports_[i]].flush();
+    }
 
     unsigned index() const { return index_; }
     unsigned lcore() const { return lcore_; }
