@@ -105,34 +105,36 @@ Expected<std::unique_ptr<Stack>> Stack::create(const StackConfig& config, Engine
     return stack;
 }
 
-Status Stack::add_udp_service(UdpService service) {
+namespace {
+
+// Binds every port of `service` for `protocol` (all or none) and appends
+// the service to its list; its index in that list is its id in the table.
+template <class Service>
+Status bind_service(flow::PortTable& table, flow::Protocol protocol, Service service,
+                    std::vector<Service>& services, std::vector<std::string>& names) {
     if (!service.make_handler)
         return Status::error("service " + service.name + " has no handler");
     std::vector<flow::PortBinding> bindings;
     for (uint16_t p : service.ports)
-        bindings.push_back({flow::Protocol::udp, p});
-    const auto id = static_cast<flow::ServiceId>(udp_services_.size());
-    if (Status s = port_table_->bind(id, bindings, service_names_); !s) {
+        bindings.push_back({protocol, p});
+    const auto id = static_cast<flow::ServiceId>(services.size());
+    if (Status s = table.bind(id, bindings, names); !s)
         return Status::error("service " + service.name + ": " + s.message());
-    }
-    service_names_.push_back(service.name);
-    udp_services_.push_back(std::move(service));
+    names.push_back(service.name);
+    services.push_back(std::move(service));
     return {};
 }
 
+}  // namespace
+
+Status Stack::add_udp_service(UdpService service) {
+    return bind_service(*port_table_, flow::Protocol::udp, std::move(service), udp_services_,
+                        udp_service_names_);
+}
+
 Status Stack::add_tcp_service(TcpService service) {
-    if (!service.make_handler)
-        return Status::error("service " + service.name + " has no handler");
-    std::vector<flow::PortBinding> bindings;
-    for (uint16_t p : service.ports)
-        bindings.push_back({flow::Protocol::tcp, p});
-    const auto id = static_cast<flow::ServiceId>(tcp_services_.size());
-    if (Status s = port_table_->bind(id, bindings, tcp_service_names_); !s) {
-        return Status::error("service " + service.name + ": " + s.message());
-    }
-    tcp_service_names_.push_back(service.name);
-    tcp_services_.push_back(std::move(service));
-    return {};
+    return bind_service(*port_table_, flow::Protocol::tcp, std::move(service), tcp_services_,
+                        tcp_service_names_);
 }
 
 Engine::StageFactory Stack::stage_factory() {

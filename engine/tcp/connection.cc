@@ -96,6 +96,18 @@ void Connection::negotiate(const wire::TcpOptions& peer) {
     smss_ = static_cast<uint16_t>(std::max(64, mss - (ts_on_ ? 12 : 0)));
 }
 
+void Connection::take_peer_syn(const wire::TcpRepr& syn) {
+    irs_ = SeqNum(syn.seq);
+    rcv_nxt_ = rcv_adv_ = last_ack_sent_ = irs_ + 1;
+    reassembly_.reset(rcv_nxt_);
+    peer_offered_ws_ = syn.options.window_scale.has_value();
+    negotiate(syn.options);
+    if (ts_on_) {
+        ts_recent_ = syn.options.timestamp->value;
+        ts_recent_at_ = host_->now();
+    }
+}
+
 void Connection::start_congestion_control() {
     CongestionConfig config;
     config.smss = smss_;
@@ -113,15 +125,7 @@ void Connection::open_passive(ConnectionHost& host, const FourTuple& tuple, cons
     active_ = false;
     const wire::TcpRepr& h = syn.header;
     iss_ = snd_una_ = snd_nxt_ = snd_max_ = iss;
-    irs_ = SeqNum(h.seq);
-    rcv_nxt_ = rcv_adv_ = last_ack_sent_ = irs_ + 1;
-    reassembly_.reset(rcv_nxt_);
-    peer_offered_ws_ = h.options.window_scale.has_value();
-    negotiate(h.options);
-    if (ts_on_) {
-        ts_recent_ = h.options.timestamp->value;
-        ts_recent_at_ = host.now();
-    }
+    take_peer_syn(h);
     // RFC 7323 §2.2: the window in a SYN is never scaled.
     snd_wnd_ = max_snd_wnd_ = h.window;
     snd_wl1_ = irs_;

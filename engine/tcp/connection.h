@@ -181,6 +181,8 @@ class Connection final : public TcpStream {
     void init(ConnectionHost& host, const FourTuple& tuple, TcpHandler* handler, uint16_t service,
               unsigned core);
     void negotiate(const wire::TcpOptions& peer);
+    // The peer's SYN: IRS, RCV.NXT, its options, TS.Recent.
+    void take_peer_syn(const wire::TcpRepr& syn);
     void start_congestion_control();
     void enter_established();
 

@@ -122,15 +122,7 @@ void Connection::syn_sent_input(const SegmentIn& s) {
         host_->count(DropReason::tcp_listen_invalid);
         return;
     }
-    irs_ = SeqNum(h.seq);
-    rcv_nxt_ = rcv_adv_ = last_ack_sent_ = irs_ + 1;
-    reassembly_.reset(rcv_nxt_);
-    peer_offered_ws_ = h.options.window_scale.has_value();
-    negotiate(h.options);
-    if (ts_on_) {
-        ts_recent_ = h.options.timestamp->value;
-        ts_recent_at_ = host_->now();
-    }
+    take_peer_syn(h);
     snd_wnd_ = max_snd_wnd_ = h.window;  // unscaled in a SYN (RFC 7323 §2.2)
     snd_wl1_ = irs_;
     if (!h.ack) {

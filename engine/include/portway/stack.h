@@ -89,7 +89,7 @@ class Stack {
     std::unique_ptr<ip::RouteTable> routes_;
     std::unique_ptr<flow::PortTable> port_table_;
     std::vector<UdpService> udp_services_;
-    std::vector<std::string> service_names_;
+    std::vector<std::string> udp_service_names_;
     std::vector<TcpService> tcp_services_;
     std::vector<std::string> tcp_service_names_;
     std::array<uint64_t, 2> secret_{};
