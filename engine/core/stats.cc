@@ -59,6 +59,16 @@ uint64_t StatsSnapshot::impair_delayed() const {
     return n;
 }
 
+TcpCoreSnapshot StatsSnapshot::tcp() const {
+    TcpCoreSnapshot t;
+    for (const auto& w : workers) {
+#define PORTWAY_TCP_SUM(name, help) t.name += w.tcp.name;
+        PORTWAY_TCP_COUNTERS(PORTWAY_TCP_SUM)
+#undef PORTWAY_TCP_SUM
+    }
+    return t;
+}
+
 WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_ports) {
     WorkerSnapshot s;
     s.lcore = lcore;
@@ -73,6 +83,9 @@ WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_
     s.steered_in = c.steered_in.read();
     s.udp_handled = c.udp_handled.read();
     s.tcp_handled = c.tcp_handled.read();
+#define PORTWAY_TCP_READ(name, help) s.tcp.name = c.tcp.name.read();
+    PORTWAY_TCP_COUNTERS(PORTWAY_TCP_READ)
+#undef PORTWAY_TCP_READ
     for (std::size_t i = 0; i < kDropReasonCount; ++i)
         s.drops[i] = c.drops[i].read();
     for (uint16_t p = 0; p < nb_ports && p < kMaxPorts; ++p) {
@@ -181,6 +194,20 @@ std::string format_stats_summary(const StatsSnapshot& s, uint64_t tsc_hz, double
                       static_cast<unsigned long long>(s.impair_duplicated()),
                       static_cast<unsigned long long>(s.impair_reordered()),
                       static_cast<unsigned long long>(s.impair_delayed()));
+        out += buf;
+    }
+    if (const TcpCoreSnapshot t = s.tcp(); t.any()) {
+        std::snprintf(buf, sizeof(buf),
+                      "  tcp: opened %llu passive %llu active, %llu established now, cookies %llu "
+                      "sent %llu accepted, %llu RST sent, %llu retransmits, %llu timeouts\n",
+                      static_cast<unsigned long long>(t.passive_opens),
+                      static_cast<unsigned long long>(t.active_opens),
+                      static_cast<unsigned long long>(t.connections),
+                      static_cast<unsigned long long>(t.syn_cookies_sent),
+                      static_cast<unsigned long long>(t.syn_cookies_accepted),
+                      static_cast<unsigned long long>(t.resets_sent),
+                      static_cast<unsigned long long>(t.retransmits),
+                      static_cast<unsigned long long>(t.timeouts));
         out += buf;
     }
     for (const auto& d : s.devices) {

@@ -28,6 +28,10 @@ int stats_cmd(const char*, const char*, rte_tel_data* d) {
     rte_tel_data_add_dict_u64(d, "impair_duplicated", s.impair_duplicated());
     rte_tel_data_add_dict_u64(d, "impair_reordered", s.impair_reordered());
     rte_tel_data_add_dict_u64(d, "impair_delayed", s.impair_delayed());
+    const TcpCoreSnapshot tcp = s.tcp();
+#define PORTWAY_TCP_TEL(name, help) rte_tel_data_add_dict_u64(d, "tcp_" #name, tcp.name);
+    PORTWAY_TCP_COUNTERS(PORTWAY_TCP_TEL)
+#undef PORTWAY_TCP_TEL
     for (std::size_t r = 0; r < kDropReasonCount; ++r) {
         const std::string key = "drop_" + std::string(drop_reason_name(static_cast<DropReason>(r)));
         rte_tel_data_add_dict_u64(d, key.c_str(), s.drops(static_cast<DropReason>(r)));
@@ -63,6 +67,9 @@ int lcores_cmd(const char*, const char*, rte_tel_data* d) {
         rte_tel_data_add_dict_u64(c, "steered_in", w.steered_in);
         rte_tel_data_add_dict_u64(c, "udp_handled", w.udp_handled);
         rte_tel_data_add_dict_u64(c, "tcp_handled", w.tcp_handled);
+#define PORTWAY_TCP_TEL_CORE(name, help) rte_tel_data_add_dict_u64(c, "tcp_" #name, w.tcp.name);
+        PORTWAY_TCP_COUNTERS(PORTWAY_TCP_TEL_CORE)
+#undef PORTWAY_TCP_TEL_CORE
         const std::string key = "lcore" + std::to_string(w.lcore);
         rte_tel_data_add_dict_container(d, key.c_str(), c, 0);
     }

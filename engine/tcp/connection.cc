@@ -192,8 +192,7 @@ void Connection::enter_established() {
     if (syn_tries_ > 0)
         rto_.on_established_after_syn_timeout();
     syn_tries_ = 0;
-    if (!active_)
-        host_->on_established(*this);
+    host_->on_established(*this);
     if (handler_ == nullptr)
         return;
     app_knows_ = true;
@@ -393,6 +392,7 @@ void Connection::retransmission_timeout() {
     high_rxt_ = snd_una_;
     snd_nxt_ = snd_una_;
     ++timeouts_;
+    host_->note(ConnectionHost::Event::timeout);
     output();
     // RFC 9293 §3.8.6.1: "the sending TCP must regularly retransmit to the
     // receiving TCP even when the window is zero". A peer that closed its

@@ -94,7 +94,10 @@ class ConnectionHost {
     // The connection's RFC 7323 §5.4 TSval offset: secret, per tuple, and
     // the same for a connection opened from a SYN cookie as for its SYN-ACK.
     virtual uint32_t ts_offset(const FourTuple& tuple) const = 0;
-    // A passive connection reached ESTABLISHED (it leaves the backlog).
+    // Retransmissions and timeouts, for the core's counters.
+    enum class Event : uint8_t { retransmit, timeout };
+    virtual void note(Event /*event*/) {}
+    // The connection reached ESTABLISHED (a passive one leaves the backlog).
     virtual void on_established(Connection& c) = 0;
     // The connection entered TIME-WAIT: the host keeps what TIME-WAIT needs.
     virtual void on_time_wait(const Connection& c) = 0;

@@ -145,6 +145,7 @@ void Connection::send_segment(SeqNum seq, uint32_t len, uint8_t control_flags,
     if (retransmission) {
         rtt_sampler_.on_retransmit();
         ++retransmits_;
+        host_->note(ConnectionHost::Event::retransmit);
     } else if (len > 0) {
         rtt_sampler_.on_send(seq, host_->now());
     }

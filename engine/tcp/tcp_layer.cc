@@ -393,6 +393,11 @@ Connection* TcpLayer::allocate(const FourTuple& tuple, SlotUse use) {
 
 void TcpLayer::on_established(Connection& c) {
     const uint32_t slot = slot_of(c);
+    if (slot_use_[slot] == SlotUse::active) {
+        slot_use_[slot] = SlotUse::active_established;
+        ++counters_.established;
+        return;
+    }
     if (slot_use_[slot] != SlotUse::backlog)
         return;
     ServiceState& st = service_state_[c.service()];
@@ -433,6 +438,9 @@ void TcpLayer::reclaim() {
                 --service_state_[c->service()].connections;
                 --counters_.established;
                 break;
+            case SlotUse::active_established:
+                --counters_.established;
+                break;
             case SlotUse::active:
             case SlotUse::free:
                 break;
@@ -460,6 +468,23 @@ void TcpLayer::poll(TimePoint now) {
     wheel_.advance(now);
     time_wait_->expire(now);
     reclaim();
+    publish();
+}
+
+void TcpLayer::publish() {
+    // Plain stores of values this core keeps: telemetry and the stats line
+    // read them from another thread, without stopping the core.
+    TcpCoreCounters& out = worker_.counters().tcp;
+    out.passive_opens.set(counters_.passive_opens);
+    out.active_opens.set(counters_.active_opens);
+    out.connections.set(counters_.established);
+    out.syn_received.set(counters_.syn_received);
+    out.syn_cookies_sent.set(counters_.syn_cookies_sent);
+    out.syn_cookies_accepted.set(counters_.syn_cookies_accepted);
+    out.resets_sent.set(counters_.resets_sent);
+    out.retransmits.set(counters_.retransmits);
+    out.timeouts.set(counters_.timeouts);
+    out.time_wait_evicted.set(counters_.time_wait_evicted);
 }
 
 void TcpLayer::stop() {
@@ -470,6 +495,7 @@ void TcpLayer::stop() {
     reclaim();
     for (uint32_t i = 0; i < kAppTimers; ++i)
         wheel_.cancel(app_timers_[i].timer);
+    publish();
 }
 
 TcpStream* TcpLayer::connect(const Endpoint& remote, TcpHandler& handler, void* context) {

@@ -61,6 +61,8 @@ struct TcpCounters {
     uint64_t time_wait_evicted = 0;
     uint64_t segments_in = 0;
     uint64_t segments_out = 0;
+    uint64_t retransmits = 0;
+    uint64_t timeouts = 0;
 };
 
 struct TcpSetup {
@@ -96,6 +98,9 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     TimePoint now() const override { return now_; }
     void transmit(const Connection& c, const SegmentOut& segment) override;
     void count(DropReason reason) override { worker_.counters().drop(reason); }
+    void note(Event event) override {
+        ++(event == Event::retransmit ? counters_.retransmits : counters_.timeouts);
+    }
     uint32_t ts_offset(const FourTuple& tuple) const override {
         return static_cast<uint32_t>(tuple_hash(secret_, tuple, 0x7473 /* "ts" */, 0));
     }
@@ -119,7 +124,7 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
         uint32_t connections = 0;  // established and closing
         uint32_t limit = 0;
     };
-    enum class SlotUse : uint8_t { free, backlog, connection, active };
+    enum class SlotUse : uint8_t { free, backlog, connection, active, active_established };
     struct AppTimer {
         core::Timer timer;
         TcpLayer* layer = nullptr;
@@ -140,6 +145,8 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
                   std::span<const uint8_t> a = {}, std::span<const uint8_t> b = {});
     Connection* allocate(const FourTuple& tuple, SlotUse use);
     void reclaim();
+    // Copies counters_ into the worker's counters, which others may read.
+    void publish();
     uint32_t slot_of(const Connection& c) const { return static_cast<uint32_t>(&c - conns_.get()); }
     static void app_timer_fired(void* context, TimePoint now);
 

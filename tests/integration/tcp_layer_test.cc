@@ -225,6 +225,14 @@ TEST_F(TcpStackTest, FullBacklogAnswersWithSynCookies) {
     EXPECT_EQ(rst->flags, kRst);
     EXPECT_EQ(rst->seq, 0x12345678u);
     EXPECT_TRUE(wait_for(DropReason::tcp_bad_cookie, 1));
+    // The core's TCP counters, as telemetry shows them.
+    const TcpCoreSnapshot tcp = engine_->snapshot().tcp();
+    EXPECT_EQ(tcp.syn_cookies_sent, 1u);
+    EXPECT_EQ(tcp.syn_cookies_accepted, 1u);
+    EXPECT_EQ(tcp.passive_opens, 3u);  // two in the backlog, one from the cookie
+    EXPECT_EQ(tcp.syn_received, 2u);
+    EXPECT_EQ(tcp.connections, 1u);
+    EXPECT_GE(tcp.resets_sent, 1u);
     // Leave no half-open connection retransmitting into the next test.
     for (const uint16_t sport : {uint16_t{41001}, uint16_t{41002}})
         send_tcp({.sport = sport, .seq = 101, .flags = kRst});

@@ -27,6 +27,8 @@ class Counter {
     void add(uint64_t n) {
         v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
+    // For gauges and values the writer keeps elsewhere and publishes.
+    void set(uint64_t v) { v_.store(v, std::memory_order_relaxed); }
     void inc() { add(1); }
     uint64_t read() const { return v_.load(std::memory_order_relaxed); }
 
@@ -43,6 +45,36 @@ struct QueueCounters {
     Counter tx_refused;
 };
 
+// TCP per core (engine/tcp/tcp_layer.cc publishes them once per loop
+// iteration): an X-macro so counters, snapshots, telemetry keys and the
+// summary cannot drift apart.
+#define PORTWAY_TCP_COUNTERS(X)                                            \
+    X(passive_opens, "connections opened by a peer (SYN or cookie)")       \
+    X(active_opens, "connections opened by connect()")                     \
+    X(connections, "established connections now (gauge)")                  \
+    X(syn_received, "connections in SYN-RECEIVED now (gauge)")             \
+    X(syn_cookies_sent, "SYN-ACKs sent as cookies (a backlog was full)")   \
+    X(syn_cookies_accepted, "connections opened from a valid cookie")      \
+    X(resets_sent, "RST segments sent")                                    \
+    X(retransmits, "segments sent again (fast, SACK-driven, RTO or RACK)") \
+    X(timeouts, "retransmission timeouts")                                 \
+    X(time_wait_evicted, "TIME-WAIT entries reused early (table full)")
+
+struct TcpCoreCounters {
+#define PORTWAY_TCP_COUNTER_FIELD(name, help) Counter name;
+    PORTWAY_TCP_COUNTERS(PORTWAY_TCP_COUNTER_FIELD)
+#undef PORTWAY_TCP_COUNTER_FIELD
+};
+
+struct TcpCoreSnapshot {
+#define PORTWAY_TCP_SNAPSHOT_FIELD(name, help) uint64_t name = 0;
+    PORTWAY_TCP_COUNTERS(PORTWAY_TCP_SNAPSHOT_FIELD)
+#undef PORTWAY_TCP_SNAPSHOT_FIELD
+    bool any() const {
+        return passive_opens + active_opens + syn_cookies_sent + resets_sent != 0;
+    }
+};
+
 struct alignas(64) WorkerCounters {
     Counter polls;        // loop iterations
     Counter empty_polls;  // iterations in which no queue had a packet
@@ -57,6 +89,7 @@ struct alignas(64) WorkerCounters {
     Counter steered_in;   // packets taken from other cores
     Counter udp_handled;  // UDP datagrams delivered to a service on this core
     Counter tcp_handled;  // TCP segments processed on this core
+    TcpCoreCounters tcp;
     std::array<Counter, kDropReasonCount> drops;
     std::array<QueueCounters, kMaxPorts> ports;
 
@@ -73,6 +106,7 @@ struct WorkerSnapshot {
     uint64_t polls = 0, empty_polls = 0, busy_cycles = 0, packets = 0;
     uint64_t impair_duplicated = 0, impair_reordered = 0, impair_delayed = 0;
     uint64_t steered_out = 0, steered_in = 0, udp_handled = 0, tcp_handled = 0;
+    TcpCoreSnapshot tcp;
     std::array<uint64_t, kDropReasonCount> drops{};
     std::array<QueueSnapshot, kMaxPorts> ports{};
 };
@@ -104,6 +138,7 @@ struct StatsSnapshot {
     uint64_t impair_duplicated() const;
     uint64_t impair_reordered() const;
     uint64_t impair_delayed() const;
+    TcpCoreSnapshot tcp() const;  // summed over workers
 };
 
 WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_ports);
