@@ -75,7 +75,6 @@ WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_
     s.polls = c.polls.read();
     s.empty_polls = c.empty_polls.read();
     s.busy_cycles = c.busy_cycles.read();
-    s.packets = c.packets.read();
     s.impair_duplicated = c.impair_duplicated.read();
     s.impair_reordered = c.impair_reordered.read();
     s.impair_delayed = c.impair_delayed.read();
@@ -90,6 +89,7 @@ WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_
         s.drops[i] = c.drops[i].read();
     for (uint16_t p = 0; p < nb_ports && p < kMaxPorts; ++p) {
         const auto& q = c.ports[p];
+        s.packets += q.rx_packets.read();  // what the worker received, all ports
         s.ports[p] = {q.rx_packets.read(), q.tx_packets.read(), q.tx_refused.read()};
     }
     return s;

@@ -79,7 +79,6 @@ struct alignas(64) WorkerCounters {
     Counter polls;        // loop iterations
     Counter empty_polls;  // iterations in which no queue had a packet
     Counter busy_cycles;  // TSC cycles spent in iterations that moved packets
-    Counter packets;      // packets received and processed
     // The impairment stage (--impair); its losses are drops (impair_*).
     Counter impair_duplicated;  // copies made and passed on
     Counter impair_reordered;   // packets held back behind a later one

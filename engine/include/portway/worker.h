@@ -88,7 +88,7 @@ class TxBuffer {
     void transmit_now(rte_mbuf** pkts, uint16_t n);
     // This worker has no TX queue of its own on the port: what it sends goes
     // to `ring`, which the queue's owner drains (Worker::add_tx_handoff_in).
-    void set_handoff(rte_ring* ring) { handoff_ = ring; }
+    void set_handoff(rte_ring* ring);
 
   private:
     void flush_pending();
@@ -107,6 +107,7 @@ class TxBuffer {
     rte_mbuf** impair_out_ = nullptr;
     const uint64_t* now_ = nullptr;
     rte_ring* handoff_ = nullptr;
+    bool detour_ = false;  // impairment or hand-off: not straight to the NIC
     rte_mbuf* pkts_[2 * kMaxBurst] = {};
 };
 
