@@ -12,19 +12,21 @@
 
 #include "../../apps/fwd/forward.h"
 #include "eal_env.h"
+#include "fwd_engine.h"
 #include "impair.h"
 #include "portway/engine.h"
 
 namespace portway {
 namespace {
 
+using testing::kWorkerLcore;
+using testing::launch_fwd;
+using testing::make_engine;
 using testing::make_ring_port;
 using testing::make_udp_frame;
 using testing::RingPort;
 
 using Clock = std::chrono::steady_clock;
-
-constexpr unsigned kWorkerLcore = 1;
 
 RuntimeConfig impaired_config(std::initializer_list<std::string_view> specs) {
     RuntimeConfig c;
@@ -35,25 +37,6 @@ RuntimeConfig impaired_config(std::initializer_list<std::string_view> specs) {
     for (auto s : specs)
         EXPECT_EQ(impair::parse_spec(s, c.impair), "") << s;
     return c;
-}
-
-std::unique_ptr<Engine> make_engine(const RuntimeConfig& config, std::vector<uint16_t> ports) {
-    auto engine = Engine::create(config, std::move(ports), {kWorkerLcore});
-    EXPECT_TRUE(engine.ok()) << (engine.ok() ? "" : engine.error());
-    if (!engine.ok())
-        return nullptr;
-    EXPECT_TRUE((*engine)->start().ok());
-    return std::move(*engine);
-}
-
-Status launch_fwd(Engine& engine, fwd::Mode mode) {
-    std::vector<uint16_t> ids;
-    for (const auto& p : engine.ports())
-        ids.push_back(p.id());
-    const auto peer = fwd::paired_ports(ids);
-    return engine.launch([&](Worker&) -> std::unique_ptr<PacketStage> {
-        return std::make_unique<fwd::ForwardStage>(mode, peer);
-    });
 }
 
 // What the impairment took away from or added to the traffic so far, from

@@ -10,18 +10,20 @@
 
 #include "../../apps/fwd/forward.h"
 #include "eal_env.h"
+#include "fwd_engine.h"
 #include "portway/engine.h"
 
 namespace portway {
 namespace {
 
+using testing::kWorkerLcore;
+using testing::launch_fwd;
+using testing::make_engine;
 using testing::make_ring_port;
 using testing::make_udp_frame;
 using testing::RingPort;
 
 using Clock = std::chrono::steady_clock;
-
-constexpr unsigned kWorkerLcore = 1;
 
 RuntimeConfig small_config() {
     RuntimeConfig c;
@@ -30,25 +32,6 @@ RuntimeConfig small_config() {
     c.extra_mbufs = 1024;
     c.mbuf_cache = 64;
     return c;
-}
-
-std::unique_ptr<Engine> make_engine(const RuntimeConfig& config, std::vector<uint16_t> ports) {
-    auto engine = Engine::create(config, std::move(ports), {kWorkerLcore});
-    EXPECT_TRUE(engine.ok()) << (engine.ok() ? "" : engine.error());
-    if (!engine.ok())
-        return nullptr;
-    EXPECT_TRUE((*engine)->start().ok());
-    return std::move(*engine);
-}
-
-Status launch_fwd(Engine& engine, fwd::Mode mode) {
-    std::vector<uint16_t> ids;
-    for (const auto& p : engine.ports())
-        ids.push_back(p.id());
-    const auto peer = fwd::paired_ports(ids);
-    return engine.launch([&](Worker&) -> std::unique_ptr<PacketStage> {
-        return std::make_unique<fwd::ForwardStage>(mode, peer);
-    });
 }
 
 // Feeds `total` frames into `in` in chunks and collects what comes out of
