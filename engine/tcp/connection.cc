@@ -206,8 +206,7 @@ void Connection::enter_established() {
 }
 
 uint32_t Connection::ts_value(TimePoint now) const {
-    // RFC 7323 §5.4: a clock between 1 ms and 1 s per tick; 1 ms here.
-    return static_cast<uint32_t>(now.ns() / 1'000'000) + ts_offset_;
+    return ts_clock(now) + ts_offset_;
 }
 
 // ---- the application's calls ----

@@ -36,6 +36,12 @@
 
 namespace portway::tcp {
 
+// RFC 7323 §5.4: a timestamp clock between 1 ms and 1 s a tick; 1 ms here.
+// A connection's TSval is this plus its secret offset.
+inline uint32_t ts_clock(TimePoint now) {
+    return static_cast<uint32_t>(now.ns() / 1'000'000);
+}
+
 enum class TcpState : uint8_t {
     closed,
     syn_sent,
@@ -197,6 +203,8 @@ class Connection final : public TcpStream {
     bool ack_input(const SegmentIn& s);
     void process_new_ack(const SegmentIn& s, SeqNum ack);
     void process_duplicate_ack();
+    // An ACK of new data (or of our SYN) up to `ack`: an RTT sample, if any.
+    void sample_rtt(const wire::TcpRepr& h, SeqNum ack);
     bool early_loss_signal() const;
     void update_send_window(const SegmentIn& s);
     void data_input(const SegmentIn& s);

@@ -136,11 +136,7 @@ void Connection::syn_sent_input(const SegmentIn& s) {
     const SeqNum ack(*h.ack);
     snd_wl2_ = ack;
     snd_una_ = ack;
-    if (ts_on_ && h.options.timestamp->echo != 0) {
-        rto_.on_sample(ms(ts_value(host_->now()) - h.options.timestamp->echo));
-    } else if (auto r = rtt_sampler_.on_ack(ack, host_->now())) {
-        rto_.on_sample(*r);
-    }
+    sample_rtt(h, ack);
     host_->wheel().cancel(rtx_timer_);
     start_congestion_control();
     ack_now_ = true;
@@ -225,11 +221,7 @@ bool Connection::ack_input(const SegmentIn& s) {
         snd_wnd_ = max_snd_wnd_ = uint32_t{h.window} << snd_shift_;
         snd_wl1_ = SeqNum(h.seq);
         snd_wl2_ = ack;
-        if (ts_on_ && h.options.timestamp && h.options.timestamp->echo != 0) {
-            rto_.on_sample(ms(ts_value(host_->now()) - h.options.timestamp->echo));
-        } else if (auto r = rtt_sampler_.on_ack(ack, host_->now())) {
-            rto_.on_sample(*r);
-        }
+        sample_rtt(h, ack);
         host_->wheel().cancel(rtx_timer_);
         start_congestion_control();
         enter_established();
@@ -311,18 +303,7 @@ void Connection::process_new_ack(const SegmentIn& s, SeqNum ack) {
     persist_backoff_ = 0;
     lost_rxt_streak_ = 0;
 
-    // RTT: from the echoed timestamp when both sides use them (RFC 7323
-    // §4.1: every ACK that advances the left edge), else Karn's timed segment.
-    const auto& ts = s.header.options.timestamp;
-    std::optional<Nanos> sample;
-    if (ts_on_ && ts && ts->echo != 0) {
-        sample = ms(ts_value(now) - ts->echo);
-        rtt_sampler_.on_retransmit();
-    } else {
-        sample = rtt_sampler_.on_ack(ack, now);
-    }
-    if (sample)
-        rto_.on_sample(*sample);
+    sample_rtt(s.header, ack);
 
     switch (recovery_.on_new_ack(ack)) {
         case AckKind::normal:
@@ -364,6 +345,21 @@ bool Connection::early_loss_signal() const {
     const bool nothing_new = unsent == 0 || window_closed;
     return outstanding < 4 && nothing_new &&
            recovery_.dup_acks() >= std::max<uint32_t>(outstanding, 2) - 1;
+}
+
+void Connection::sample_rtt(const wire::TcpRepr& h, SeqNum ack) {
+    // From the echoed timestamp when both sides use them (RFC 7323 §4.1:
+    // every ACK that advances the left edge), else Karn's timed segment.
+    const auto& ts = h.options.timestamp;
+    std::optional<Nanos> sample;
+    if (ts_on_ && ts && ts->echo != 0) {
+        sample = ms(ts_value(host_->now()) - ts->echo);
+        rtt_sampler_.on_retransmit();  // the timestamp measured it already
+    } else {
+        sample = rtt_sampler_.on_ack(ack, host_->now());
+    }
+    if (sample)
+        rto_.on_sample(*sample);
 }
 
 void Connection::process_duplicate_ack() {

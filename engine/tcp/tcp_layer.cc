@@ -71,7 +71,8 @@ TcpLayer::TcpLayer(const TcpSetup& setup, Worker& worker, rte_mempool* pool, IpO
       wheel_(core::TimerWheel::kDefaultTick, now),
       secret_(setup.secret),
       isn_(setup.secret),
-      cookies_(setup.secret) {
+      cookies_(setup.secret),
+      tcp_(worker.counters().tcp) {
     const TcpConfig& c = config_;
     const int mtu_mss = setup.mtu - 40;
     const int room_mss = int{setup.max_segment_room} - static_cast<int>(wire::tcp::kMaxHeaderLen);
@@ -95,13 +96,12 @@ TcpLayer::TcpLayer(const TcpSetup& setup, Worker& worker, rte_mempool* pool, IpO
     conns_ = std::make_unique<Connection[]>(capacity_);
     slot_use_.assign(capacity_, SlotUse::free);
     // Not value-initialised: pages are touched only as connections use them.
-    const std::size_t per_slot = std::size_t{c.send_buffer} + c.receive_buffer;
-    buffers_.reset(new uint8_t[per_slot * capacity_]);
+    buffers_.reset(
+        new uint8_t[(std::size_t{c.send_buffer} + c.receive_buffer) * std::size_t{capacity_}]);
     free_.reserve(capacity_);
     released_.reserve(capacity_);
     for (uint32_t i = capacity_; i-- > 0;) {
-        uint8_t* base = buffers_.get() + per_slot * i;
-        conns_[i].attach_buffers({base, c.send_buffer}, {base + c.send_buffer, c.receive_buffer});
+        attach_slot_buffers(i);
         free_.push_back(i);
     }
     for (const TcpService& s : services_) {
@@ -126,6 +126,13 @@ TcpLayer::~TcpLayer() {
     rte_hash_free(table_);
 }
 
+void TcpLayer::attach_slot_buffers(uint32_t slot) {
+    const std::size_t send = config_.send_buffer;
+    const std::size_t receive = config_.receive_buffer;
+    uint8_t* base = buffers_.get() + (send + receive) * slot;
+    conns_[slot].attach_buffers({base, send}, {base + send, receive});
+}
+
 Connection* TcpLayer::find(const FourTuple& tuple) {
     void* data = nullptr;
     if (rte_hash_lookup_data(table_, &tuple, &data) < 0)
@@ -135,7 +142,6 @@ Connection* TcpLayer::find(const FourTuple& tuple) {
 
 void TcpLayer::input(rte_mbuf* m, Ipv4Address source, Ipv4Address destination, uint32_t l4_offset,
                      uint32_t l4_length, bool checksum_verified, int service) {
-    ++counters_.segments_in;
     auto first = ip::first_segment(static_cast<const rte_mbuf*>(m), l4_offset);
     if (first.size() > l4_length)
         first = first.first(l4_length);
@@ -219,8 +225,8 @@ void TcpLayer::listen_input(const FourTuple& tuple, const SegmentIn& segment, in
         return;
     }
     ++st.backlog;
-    ++counters_.syn_received;
-    ++counters_.passive_opens;
+    tcp_.syn_received.inc();
+    tcp_.passive_opens.inc();
     c->open_passive(*this, tuple, segment, isn_.generate(tuple, now_), st.handler.get(),
                     static_cast<uint16_t>(service), worker_.index());
 }
@@ -246,12 +252,11 @@ void TcpLayer::send_syn_cookie(const FourTuple& tuple, const wire::TcpRepr& syn)
         h.options.window_scale = params_.window_shift;
     h.options.sack_permitted = options.sack_permitted;
     if (options.timestamps) {
-        const auto ms_now = static_cast<uint32_t>(now_.ns() / 1'000'000);
         h.options.timestamp =
-            wire::TcpTimestamp{ms_now + ts_offset(tuple), syn.options.timestamp->value};
+            wire::TcpTimestamp{ts_clock(now_) + ts_offset(tuple), syn.options.timestamp->value};
     }
     send_raw(tuple, h);
-    ++counters_.syn_cookies_sent;
+    tcp_.syn_cookies_sent.inc();
     last_cookie_sent_ = now_;
 }
 
@@ -264,7 +269,7 @@ void TcpLayer::accept_cookie(const FourTuple& tuple, const SegmentIn& segment, i
         // worth its own counter (an attack signal); otherwise this is a stray
         // ACK, e.g. a late duplicate of a connection already closed.
         const bool cookies_live =
-            counters_.syn_cookies_sent != 0 && now_ - last_cookie_sent_ <= kCookieLifetime;
+            tcp_.syn_cookies_sent.read() != 0 && now_ - last_cookie_sent_ <= kCookieLifetime;
         count(cookies_live ? DropReason::tcp_bad_cookie : DropReason::tcp_listen_invalid);
         return;
     }
@@ -280,9 +285,9 @@ void TcpLayer::accept_cookie(const FourTuple& tuple, const SegmentIn& segment, i
         return;
     }
     ++st.backlog;  // on_established moves it to the connections
-    ++counters_.syn_received;
-    ++counters_.syn_cookies_accepted;
-    ++counters_.passive_opens;
+    tcp_.syn_received.inc();
+    tcp_.syn_cookies_accepted.inc();
+    tcp_.passive_opens.inc();
     Connection::CookieOptions options{};
     options.mss = check.options.mss;
     if (check.options.window_scale != SynCookieOptions::kNoWindowScale)
@@ -325,8 +330,8 @@ void TcpLayer::time_wait_input(TimeWaitEntry& entry, const SegmentIn& segment, i
     ack.seq = entry.snd_nxt.raw();
     ack.ack = entry.rcv_nxt.raw();
     if (entry.timestamps) {
-        const auto ms_now = static_cast<uint32_t>(now_.ns() / 1'000'000);
-        ack.options.timestamp = wire::TcpTimestamp{ms_now + entry.ts_offset, entry.ts_recent};
+        ack.options.timestamp =
+            wire::TcpTimestamp{ts_clock(now_) + entry.ts_offset, entry.ts_recent};
     }
     send_raw(tuple, ack);
     count(DropReason::tcp_time_wait);
@@ -370,8 +375,7 @@ void TcpLayer::send_raw(const FourTuple& tuple, const wire::TcpRepr& header,
     h.payload_len = static_cast<uint16_t>(payload);
     h.emit({p, header_len + payload}, to_wire(tuple.local_addr), to_wire(tuple.remote_addr));
     if (h.control == wire::TcpControl::rst)
-        ++counters_.resets_sent;
-    ++counters_.segments_out;
+        tcp_.resets_sent.inc();
     ip_.ip_send(m, Ipv4Address{tuple.local_addr}, Ipv4Address{tuple.remote_addr});
 }
 
@@ -395,7 +399,7 @@ void TcpLayer::on_established(Connection& c) {
     const uint32_t slot = slot_of(c);
     if (slot_use_[slot] == SlotUse::active) {
         slot_use_[slot] = SlotUse::active_established;
-        ++counters_.established;
+        tcp_.connections.inc();
         return;
     }
     if (slot_use_[slot] != SlotUse::backlog)
@@ -403,8 +407,8 @@ void TcpLayer::on_established(Connection& c) {
     ServiceState& st = service_state_[c.service()];
     --st.backlog;
     ++st.connections;
-    --counters_.syn_received;
-    ++counters_.established;
+    tcp_.syn_received.sub(1);
+    tcp_.connections.inc();
     slot_use_[slot] = SlotUse::connection;
 }
 
@@ -417,7 +421,7 @@ void TcpLayer::on_time_wait(const Connection& c) {
     e.ts_offset = c.ts_offset();
     e.timestamps = c.timestamps_on();
     if (!time_wait_->insert(e, now_))
-        ++counters_.time_wait_evicted;
+        tcp_.time_wait_evicted.inc();
 }
 
 void TcpLayer::on_released(Connection& c) {
@@ -432,26 +436,23 @@ void TcpLayer::reclaim() {
         switch (slot_use_[slot]) {
             case SlotUse::backlog:
                 --service_state_[c->service()].backlog;
-                --counters_.syn_received;
+                tcp_.syn_received.sub(1);
                 break;
             case SlotUse::connection:
                 --service_state_[c->service()].connections;
-                --counters_.established;
+                tcp_.connections.sub(1);
                 break;
             case SlotUse::active_established:
-                --counters_.established;
+                tcp_.connections.sub(1);
                 break;
             case SlotUse::active:
             case SlotUse::free:
                 break;
         }
         // A fresh control block in the same slot, on the same buffers.
-        const std::size_t per_slot = std::size_t{config_.send_buffer} + config_.receive_buffer;
-        uint8_t* base = buffers_.get() + per_slot * slot;
         std::destroy_at(c);
         std::construct_at(c);
-        c->attach_buffers({base, config_.send_buffer},
-                          {base + config_.send_buffer, config_.receive_buffer});
+        attach_slot_buffers(slot);
         slot_use_[slot] = SlotUse::free;
         free_.push_back(slot);
     }
@@ -468,23 +469,6 @@ void TcpLayer::poll(TimePoint now) {
     wheel_.advance(now);
     time_wait_->expire(now);
     reclaim();
-    publish();
-}
-
-void TcpLayer::publish() {
-    // Plain stores of values this core keeps: telemetry and the stats line
-    // read them from another thread, without stopping the core.
-    TcpCoreCounters& out = worker_.counters().tcp;
-    out.passive_opens.set(counters_.passive_opens);
-    out.active_opens.set(counters_.active_opens);
-    out.connections.set(counters_.established);
-    out.syn_received.set(counters_.syn_received);
-    out.syn_cookies_sent.set(counters_.syn_cookies_sent);
-    out.syn_cookies_accepted.set(counters_.syn_cookies_accepted);
-    out.resets_sent.set(counters_.resets_sent);
-    out.retransmits.set(counters_.retransmits);
-    out.timeouts.set(counters_.timeouts);
-    out.time_wait_evicted.set(counters_.time_wait_evicted);
 }
 
 void TcpLayer::stop() {
@@ -495,7 +479,6 @@ void TcpLayer::stop() {
     reclaim();
     for (uint32_t i = 0; i < kAppTimers; ++i)
         wheel_.cancel(app_timers_[i].timer);
-    publish();
 }
 
 TcpStream* TcpLayer::connect(const Endpoint& remote, TcpHandler& handler, void* context) {
@@ -529,7 +512,7 @@ TcpStream* TcpLayer::connect(const Endpoint& remote, TcpHandler& handler, void* 
         count(DropReason::tcp_conn_limit);
         return nullptr;
     }
-    ++counters_.active_opens;
+    tcp_.active_opens.inc();
     c->open_active(*this, tuple, isn_.generate(tuple, now_), &handler, context, worker_.index());
     return c;
 }

@@ -49,22 +49,6 @@ class IpOutput {
     virtual bool post_tcp(unsigned to, uint16_t service, std::span<const uint8_t> bytes) = 0;
 };
 
-// Counters beyond drops, per core.
-struct TcpCounters {
-    uint64_t passive_opens = 0;
-    uint64_t active_opens = 0;
-    uint64_t established = 0;   // current
-    uint64_t syn_received = 0;  // current
-    uint64_t syn_cookies_sent = 0;
-    uint64_t syn_cookies_accepted = 0;
-    uint64_t resets_sent = 0;
-    uint64_t time_wait_evicted = 0;
-    uint64_t segments_in = 0;
-    uint64_t segments_out = 0;
-    uint64_t retransmits = 0;
-    uint64_t timeouts = 0;
-};
-
 struct TcpSetup {
     const TcpConfig* config = nullptr;
     const std::vector<TcpService>* services = nullptr;
@@ -88,7 +72,6 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     // The engine stops: every connection ends (on_closed(shutdown)).
     void stop();
 
-    const TcpCounters& counters() const { return counters_; }
     std::size_t connection_count() const { return capacity_ - free_.size(); }
     Connection* find(const FourTuple& tuple);
 
@@ -99,7 +82,7 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     void transmit(const Connection& c, const SegmentOut& segment) override;
     void count(DropReason reason) override { worker_.counters().drop(reason); }
     void note(Event event) override {
-        ++(event == Event::retransmit ? counters_.retransmits : counters_.timeouts);
+        (event == Event::retransmit ? tcp_.retransmits : tcp_.timeouts).inc();
     }
     uint32_t ts_offset(const FourTuple& tuple) const override {
         return static_cast<uint32_t>(tuple_hash(secret_, tuple, 0x7473 /* "ts" */, 0));
@@ -145,8 +128,8 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
                   std::span<const uint8_t> a = {}, std::span<const uint8_t> b = {});
     Connection* allocate(const FourTuple& tuple, SlotUse use);
     void reclaim();
-    // Copies counters_ into the worker's counters, which others may read.
-    void publish();
+    // Gives slot `slot` its fixed share of the per-core buffer slab.
+    void attach_slot_buffers(uint32_t slot);
     uint32_t slot_of(const Connection& c) const { return static_cast<uint32_t>(&c - conns_.get()); }
     static void app_timer_fired(void* context, TimePoint now);
 
@@ -179,7 +162,7 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     // A cookie verifies for up to two counter periods (syn_cookie.h).
     static constexpr Nanos kCookieLifetime = seconds(120);
     TimePoint last_cookie_sent_;
-    TcpCounters counters_;
+    TcpCoreCounters& tcp_;  // the worker's: telemetry reads them as they change
 };
 
 }  // namespace portway::tcp

@@ -27,8 +27,10 @@ class Counter {
     void add(uint64_t n) {
         v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
-    // For gauges and values the writer keeps elsewhere and publishes.
-    void set(uint64_t v) { v_.store(v, std::memory_order_relaxed); }
+    // Gauges (connections now) go down too.
+    void sub(uint64_t n) {
+        v_.store(v_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
+    }
     void inc() { add(1); }
     uint64_t read() const { return v_.load(std::memory_order_relaxed); }
 
@@ -45,9 +47,8 @@ struct QueueCounters {
     Counter tx_refused;
 };
 
-// TCP per core (engine/tcp/tcp_layer.cc publishes them once per loop
-// iteration): an X-macro so counters, snapshots, telemetry keys and the
-// summary cannot drift apart.
+// TCP per core (engine/tcp/tcp_layer.cc counts into them): an X-macro so counters, snapshots,
+// telemetry keys and the summary cannot drift apart.
 #define PORTWAY_TCP_COUNTERS(X)                                            \
     X(passive_opens, "connections opened by a peer (SYN or cookie)")       \
     X(active_opens, "connections opened by connect()")                     \
