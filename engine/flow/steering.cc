@@ -5,40 +5,32 @@
 #include <cstdio>
 #include <string>
 
+#include "ip/mbuf_bytes.h"
 #include "rss.h"
+#include "wire/bytes.h"
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
 
 namespace portway::flow {
 
 unsigned flow_owner(const rte_mbuf* m, unsigned workers, unsigned self) {
-    const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
-    const uint32_t len = m->data_len;
-    uint32_t l2 = 14;
-    if (len < l2)
+    const auto eth = wire::EthernetView::check(ip::first_segment(m, 0));
+    if (!eth || eth->ethertype() != wire::EtherType::ipv4)
         return self;
-    uint16_t type = static_cast<uint16_t>(p[12] << 8 | p[13]);
-    if (type == 0x8100 && len >= 18) {  // one 802.1Q tag
-        type = static_cast<uint16_t>(p[16] << 8 | p[17]);
-        l2 = 18;
-    }
-    if (type != 0x0800 || len < l2 + 20)
+    const auto ip = wire::Ipv4View::check_header(eth->payload());
+    if (!ip)
         return self;
-    const uint8_t* ip = p + l2;
-    const uint32_t ihl = (ip[0] & 0x0Fu) * 4;
-    const uint32_t src =
-        uint32_t{ip[12]} << 24 | uint32_t{ip[13]} << 16 | uint32_t{ip[14]} << 8 | ip[15];
-    const uint32_t dst =
-        uint32_t{ip[16]} << 24 | uint32_t{ip[17]} << 16 | uint32_t{ip[18]} << 8 | ip[19];
-    const bool fragment = (ip[6] & 0x3Fu) != 0 || ip[7] != 0;  // MF or an offset
-    const uint8_t protocol = ip[9];
+    // Fragments by addresses only: their ports are unknown until reassembly.
+    const bool fragment = ip->more_fragments() || ip->fragment_offset() != 0;
+    const auto protocol = ip->protocol();
     uint16_t sport = 0, dport = 0;
-    if (!fragment && (protocol == 6 || protocol == 17) && ihl >= 20 && len >= l2 + ihl + 4) {
-        const uint8_t* l4 = ip + ihl;
-        sport = static_cast<uint16_t>(l4[0] << 8 | l4[1]);
-        dport = static_cast<uint16_t>(l4[2] << 8 | l4[3]);
+    const auto l4 = eth->payload().subspan(ip->header_len());
+    if (!fragment && (protocol == wire::IpProtocol::tcp || protocol == wire::IpProtocol::udp) &&
+        l4.size() >= 4) {
+        sport = wire::load_be16(&l4[0]);
+        dport = wire::load_be16(&l4[2]);
     }
-    return rss_owner(rss_hash(src, dst, sport, dport), workers);
+    return rss_owner(rss_hash(ip->src().host(), ip->dst().host(), sport, dport), workers);
 }
 
 Expected<std::unique_ptr<CoreMesh>> CoreMesh::create(unsigned workers, unsigned ring_size,
