@@ -85,7 +85,6 @@ class StackStage final : public PacketStage, public tcp::IpOutput {
     bool schedule(uint16_t service, uint64_t after_ns, uint64_t token);
     uint64_t now_ns() const { return now_ns_; }
     unsigned core() const { return worker_.index(); }
-    tcp::TcpLayer& tcp() { return *tcp_; }
 
     // tcp::IpOutput
     void ip_send(rte_mbuf* m, Ipv4Address source, Ipv4Address destination) override;

@@ -160,7 +160,6 @@ class Connection final : public TcpStream {
     const FourTuple& tuple() const { return tuple_; }
     uint16_t service() const { return service_; }
     bool passive() const { return !active_; }
-    bool in_backlog() const { return state_ == TcpState::syn_received && !active_; }
     SeqNum snd_una() const { return snd_una_; }
     SeqNum snd_nxt() const { return snd_nxt_; }
     SeqNum rcv_nxt() const { return rcv_nxt_; }

@@ -72,7 +72,6 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     // The engine stops: every connection ends (on_closed(shutdown)).
     void stop();
 
-    std::size_t connection_count() const { return capacity_ - free_.size(); }
     Connection* find(const FourTuple& tuple);
 
     // ConnectionHost
