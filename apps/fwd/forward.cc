@@ -1,5 +1,6 @@
 #include "forward.h"
 
+#include <portway/worker_loop.h>
 #include <rte_ether.h>
 #include <rte_prefetch.h>
 
@@ -49,11 +50,9 @@ inline void swap_macs(rte_mbuf* m) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(eth), _mm_shuffle_epi8(header, shuffle));
 }
 
-}  // namespace
-
 // Swaps one packet, or drops it if it is shorter than an Ethernet header;
 // compacts the burst as it goes. Returns the new count of kept packets.
-inline uint16_t swap_or_drop(Worker& worker, rte_mbuf** pkts, uint16_t i, uint16_t kept) {
+uint16_t swap_or_drop(Worker& worker, rte_mbuf** pkts, uint16_t i, uint16_t kept) {
     rte_mbuf* m = pkts[i];
     if (unlikely(m->data_len < RTE_ETHER_HDR_LEN)) {
         worker.drop(m, DropReason::l2_too_short);
@@ -64,42 +63,51 @@ inline uint16_t swap_or_drop(Worker& worker, rte_mbuf** pkts, uint16_t i, uint16
     return static_cast<uint16_t>(kept + 1);
 }
 
-void ForwardStage::on_burst(Worker& worker, uint16_t port, rte_mbuf** pkts, uint16_t n) {
-    const uint16_t out = peer_[port];
-    if (mode_ == Mode::macswap) {
-        // Four at a time with the next four prefetched, as testpmd's
-        // macswap_sse.h does: the loads of four headers overlap instead of
-        // each waiting on the last. Runts (no real NIC delivers one, but a
-        // virtual device can) take the one-at-a-time path, which drops them
-        // and compacts the burst so it still leaves in one send_burst.
-        uint16_t i = 0;
-        uint16_t kept = 0;
-        for (; i + 4 <= n; i += 4) {
-            if (i + 8 <= n) {
-                rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void*));
-                rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 5], void*));
-                rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 6], void*));
-                rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 7], void*));
-            }
-            const uint16_t shortest =
-                std::min(std::min(pkts[i]->data_len, pkts[i + 1]->data_len),
-                         std::min(pkts[i + 2]->data_len, pkts[i + 3]->data_len));
-            if (likely(shortest >= RTE_ETHER_HDR_LEN && kept == i)) {
-                swap_macs(pkts[i]);
-                swap_macs(pkts[i + 1]);
-                swap_macs(pkts[i + 2]);
-                swap_macs(pkts[i + 3]);
-                kept = static_cast<uint16_t>(kept + 4);
-                continue;
-            }
-            for (uint16_t k = 0; k < 4; ++k)
-                kept = swap_or_drop(worker, pkts, static_cast<uint16_t>(i + k), kept);
+// Four at a time with the next four prefetched, as testpmd's macswap_sse.h
+// does: the loads of four headers overlap instead of each waiting on the
+// last. Runts (no real NIC delivers one, but a virtual device can) take the
+// one-at-a-time path, which drops them and compacts the burst so it still
+// leaves in one send_burst. Returns how many packets are kept.
+uint16_t swap_burst(Worker& worker, rte_mbuf** pkts, uint16_t n) {
+    uint16_t i = 0;
+    uint16_t kept = 0;
+    for (; i + 4 <= n; i += 4) {
+        if (i + 8 <= n) {
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void*));
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 5], void*));
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 6], void*));
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 7], void*));
         }
-        for (; i < n; ++i)
-            kept = swap_or_drop(worker, pkts, i, kept);
-        n = kept;
+        const uint16_t shortest = std::min(std::min(pkts[i]->data_len, pkts[i + 1]->data_len),
+                                           std::min(pkts[i + 2]->data_len, pkts[i + 3]->data_len));
+        if (likely(shortest >= RTE_ETHER_HDR_LEN && kept == i)) {
+            swap_macs(pkts[i]);
+            swap_macs(pkts[i + 1]);
+            swap_macs(pkts[i + 2]);
+            swap_macs(pkts[i + 3]);
+            kept = static_cast<uint16_t>(kept + 4);
+            continue;
+        }
+        for (uint16_t k = 0; k < 4; ++k)
+            kept = swap_or_drop(worker, pkts, static_cast<uint16_t>(i + k), kept);
     }
-    worker.send_burst(out, pkts, n);
+    for (; i < n; ++i)
+        kept = swap_or_drop(worker, pkts, i, kept);
+    return kept;
+}
+
+}  // namespace
+
+void ForwardStage::on_burst(Worker& worker, uint16_t port, rte_mbuf** pkts, uint16_t n) {
+    if (mode_ == Mode::macswap)
+        n = swap_burst(worker, pkts, n);
+    worker.send_burst(peer_[port], pkts, n);
+}
+
+// flatten: the loop, on_burst and the TX path down to rte_eth_tx_burst
+// compile as one function (GCC would otherwise keep on_burst a call).
+[[gnu::flatten]] void ForwardStage::run_loop(Worker& worker, const std::atomic<bool>& stop) {
+    worker.poll(*this, stop);
 }
 
 }  // namespace portway::fwd

@@ -28,6 +28,8 @@ class ForwardStage final : public PacketStage {
         : mode_(mode), peer_(peer) {}
     void on_burst(Worker& worker, uint16_t port, rte_mbuf** pkts, uint16_t n) override;
     bool needs_clock() const override { return false; }
+    // The loop compiled for this stage, on_burst inlined (worker_loop.h).
+    void run_loop(Worker& worker, const std::atomic<bool>& stop) override;
 
   private:
     Mode mode_;

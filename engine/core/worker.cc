@@ -8,28 +8,29 @@
 #include <vector>
 
 #include "impair.h"
+#include "portway/worker_loop.h"
 
 namespace portway {
 
 void TxBuffer::init(uint16_t port, uint16_t queue, uint16_t flush_at, QueueCounters* queue_counters,
-                    WorkerCounters* worker_counters) {
+                    WorkerCounters* worker_counters, uint32_t* waiting) {
     port_ = port;
     queue_ = queue;
     flush_at_ = flush_at;
     queue_counters_ = queue_counters;
     worker_counters_ = worker_counters;
+    waiting_ = waiting;
     count_ = 0;
 }
 
-void TxBuffer::push_burst(rte_mbuf* const* pkts, uint16_t n) {
-    if (count_ == 0 && n >= flush_at_) {
-        // A whole burst and nothing waiting: hand the caller's array to the
-        // NIC as it is (what testpmd's io mode does), no copy.
-        transmit(const_cast<rte_mbuf**>(pkts), n);
+// Something waits, or less than a burst: copy behind what waits.
+void TxBuffer::append(rte_mbuf* const* pkts, uint16_t n) {
+    if (n == 0)
         return;
-    }
     if (count_ + n > 2 * kMaxBurst)
         flush();
+    if (count_ == 0)
+        ++*waiting_;
     std::memcpy(&pkts_[count_], pkts, n * sizeof(rte_mbuf*));
     count_ = static_cast<uint16_t>(count_ + n);
     if (count_ >= flush_at_)
@@ -39,6 +40,7 @@ void TxBuffer::push_burst(rte_mbuf* const* pkts, uint16_t n) {
 void TxBuffer::flush_pending() {
     transmit(pkts_, count_);
     count_ = 0;
+    --*waiting_;
 }
 
 void TxBuffer::set_impairment(impair::Lane<rte_mbuf*>* lane, rte_mbuf** out, const uint64_t* now) {
@@ -53,17 +55,10 @@ void TxBuffer::set_handoff(rte_ring* ring) {
     detour_ = impair_ != nullptr || handoff_ != nullptr;
 }
 
-// The NIC burst itself, inlined into transmit() so that the plain path (no
-// impairment, a queue of its own) costs one predictable branch, not a call.
-__rte_always_inline void TxBuffer::nic_burst(rte_mbuf** pkts, uint16_t n) {
-    const uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts, n);
-    queue_counters_->tx_packets.add(sent);
-    if (unlikely(sent < n)) {
-        const auto refused = static_cast<uint16_t>(n - sent);
-        queue_counters_->tx_refused.add(refused);
-        worker_counters_->drop(DropReason::tx_refused, refused);
-        rte_pktmbuf_free_bulk(&pkts[sent], refused);
-    }
+void TxBuffer::refuse(rte_mbuf** pkts, uint16_t n) {
+    queue_counters_->tx_refused.add(n);
+    worker_counters_->drop(DropReason::tx_refused, n);
+    rte_pktmbuf_free_bulk(pkts, n);
 }
 
 void TxBuffer::hand_off(rte_mbuf** pkts, uint16_t n) {
@@ -76,16 +71,12 @@ void TxBuffer::hand_off(rte_mbuf** pkts, uint16_t n) {
     }
 }
 
-void TxBuffer::transmit(rte_mbuf** pkts, uint16_t n) {
-    if (unlikely(detour_)) {
-        if (impair_ != nullptr) {
-            transmit_impaired(pkts, n);
-        } else {
-            hand_off(pkts, n);
-        }
-        return;
+void TxBuffer::transmit_detour(rte_mbuf** pkts, uint16_t n) {
+    if (impair_ != nullptr) {
+        transmit_impaired(pkts, n);
+    } else {
+        hand_off(pkts, n);
     }
-    nic_burst(pkts, n);
 }
 
 void TxBuffer::transmit_impaired(rte_mbuf** pkts, uint16_t n) {
@@ -127,7 +118,7 @@ void Worker::set_tx_queue(uint16_t port, uint16_t queue) {
         return;
     if (!tx_[port].enabled())
         tx_ports_[nb_tx_ports_++] = port;
-    tx_[port].init(port, queue, options_.burst, &counters_.ports[port], &counters_);
+    tx_[port].init(port, queue, options_.burst, &counters_.ports[port], &counters_, &tx_waiting_);
 }
 
 void Worker::set_tx_handoff(uint16_t port, rte_ring* ring) {
@@ -229,14 +220,6 @@ uint32_t Worker::release_impaired(PacketStage& stage) {
     return released;
 }
 
-void Worker::send_burst(uint16_t port, rte_mbuf* const* pkts, uint16_t n) {
-    if (likely(port < kMaxPorts && tx_[port].enabled())) {
-        tx_[port].push_burst(pkts, n);
-    } else {
-        drop_burst(pkts, n, DropReason::tx_refused);
-    }
-}
-
 void Worker::drop_burst(rte_mbuf* const* pkts, uint16_t n, DropReason reason) {
     counters_.drop(reason, n);
     rte_pktmbuf_free_bulk(const_cast<rte_mbuf**>(pkts), n);
@@ -256,88 +239,18 @@ void Worker::idle_wait() {
     usleep(us);
 }
 
+void PacketStage::run_loop(Worker& worker, const std::atomic<bool>& stop) {
+    worker.poll(*this, stop);
+}
+
 void Worker::run(PacketStage& stage, const std::atomic<bool>& stop) {
-    rte_mbuf* pkts[kMaxBurst];
-    const uint16_t burst = options_.burst;
-    // Impairment: tested once per burst; it keeps time, so the clock is read
-    // every iteration when it is on, whatever the stage needs.
-    impair::WorkerImpairment* const impair = impair_.get();
-    const bool stage_clock = stage.needs_clock();
-    const bool clock_every_iteration = stage_clock || impair != nullptr;
-    // Busy cycles: with a clock every iteration, the start of one iteration
-    // is the end of the last, so one TSC read charges an iteration that
-    // moved packets. Without (forwarding), a read every kClockSampleEvery
-    // iterations charges the window by its share of busy iterations: the
-    // TSC read costs as much as a dozen packets' worth of forwarding here.
-    uint64_t start = rte_rdtsc();
-    now_tsc_ = start;
-    bool last_moved = false;
-    uint32_t window = 0;
-    uint32_t window_busy = 0;
-    while (!stop.load(std::memory_order_relaxed)) {
-        if (clock_every_iteration) {
-            const uint64_t now = rte_rdtsc();
-            if (last_moved)
-                counters_.busy_cycles.add(now - start);
-            start = now;
-            now_tsc_ = now;
-        }
-        uint32_t moved = 0;
-        uint32_t released = 0;
-        if (unlikely(impair != nullptr))
-            released = release_impaired(stage);
-        for (uint16_t i = 0; i < nb_rx_; ++i) {
-            const RxQueueRef q = rx_[i];
-            const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, burst);
-            if (n == 0)
-                continue;
-            counters_.ports[q.port].rx_packets.add(n);
-            moved += n;
-            if (unlikely(impair != nullptr)) {
-                receive_impaired(stage, q.port, pkts, n);
-                continue;
-            }
-            stage.on_burst(*this, q.port, pkts, n);
-        }
-        if (stage_clock)
-            stage.on_poll(*this, now_tsc_);
-        if (unlikely(nb_handoff_in_ != 0))
-            drain_handoffs();
-        flush();
-        // Per-iteration counter stores cost a forwarding loop about 1%: with
-        // the clock sampled, polls are counted a window at a time, and
-        // packets are the per-queue RX counts summed (snapshot_of).
-        if (clock_every_iteration)
-            counters_.polls.inc();
-        last_moved = moved != 0 || released != 0;
-        if (last_moved) {
-            idle_streak_ = 0;
-            ++window_busy;
-        } else {
-            counters_.empty_polls.inc();
-            if (options_.idle_backoff)
-                idle_wait();
-        }
-        if (!clock_every_iteration && ++window == kClockSampleEvery) {
-            const uint64_t now = rte_rdtsc();
-            counters_.busy_cycles.add((now - start) * window_busy / kClockSampleEvery);
-            counters_.polls.add(kClockSampleEvery);
-            start = now;
-            now_tsc_ = now;
-            window = 0;
-            window_busy = 0;
-        }
-    }
-    if (clock_every_iteration && last_moved)
-        counters_.busy_cycles.add(rte_rdtsc() - start);
-    if (!clock_every_iteration)
-        counters_.polls.add(window);
+    stage.run_loop(*this, stop);
     flush();
     stage.on_stop(*this);
     flush();
     // What the impairment still holds (delayed, held back) goes back to its
     // pool, counted under impair_held_at_stop.
-    if (impair != nullptr)
+    if (impair_ != nullptr)
         impair_->clear(counters_);
 }
 

@@ -223,6 +223,55 @@ TEST(PollLoop, RefusedTransmitsAreCountedAndFreed) {
     stop_and_check_pools(*engine);
 }
 
+// A stage that is not portway-fwd's: it runs the default loop (virtual
+// calls) and sends one packet at a time, as the protocol stack does, so what
+// it sends waits in the TX buffer until the end of the iteration.
+class OneAtATimeStage final : public PacketStage {
+  public:
+    explicit OneAtATimeStage(uint16_t out) : out_(out) {}
+    void on_burst(Worker& worker, uint16_t, rte_mbuf** pkts, uint16_t n) override {
+        for (uint16_t i = 0; i < n; ++i)
+            worker.send(out_, pkts[i]);
+    }
+
+  private:
+    uint16_t out_;
+};
+
+TEST(PollLoop, PacketsSentOneAtATimeLeaveAtTheEndOfTheIteration) {
+    RingPort a = make_ring_port("single_a");
+    RingPort b = make_ring_port("single_b");
+    auto engine = make_engine(small_config(), {a.port_id, b.port_id});
+    ASSERT_TRUE(engine);
+    const uint16_t out = b.port_id;
+    ASSERT_TRUE(engine
+                    ->launch([out](Worker&) -> std::unique_ptr<PacketStage> {
+                        return std::make_unique<OneAtATimeStage>(out);
+                    })
+                    .ok());
+    // Fewer than a burst, and nothing after them: they must not wait for
+    // more to fill the buffer.
+    for (uint32_t seq = 0; seq < 5; ++seq) {
+        rte_mbuf* m = make_udp_frame(testing::test_pool(), seq);
+        ASSERT_NE(m, nullptr);
+        ASSERT_EQ(rte_ring_enqueue(a.rx, m), 0);
+        const auto deadline = Clock::now() + std::chrono::seconds(5);
+        while (rte_ring_count(b.tx) == 0 && Clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+        void* got = nullptr;
+        ASSERT_EQ(rte_ring_dequeue(b.tx, &got), 0) << "frame " << seq << " stayed buffered";
+        EXPECT_EQ(testing::frame_seq(static_cast<rte_mbuf*>(got)), seq);
+        rte_pktmbuf_free(static_cast<rte_mbuf*>(got));
+    }
+    // Then in bulk, in order, none lost.
+    const Transfer t = push_through(a.rx, b.tx, 20'000, std::chrono::seconds(20));
+    stop_and_check_pools(*engine);
+    EXPECT_EQ(t.received, 20'000u);
+    EXPECT_EQ(t.out_of_order, 0u);
+    EXPECT_EQ(engine->snapshot().total_tx(), 20'005u);
+    EXPECT_EQ(engine->snapshot().total_drops(), 0u);
+}
+
 TEST(PollLoop, IdleBackoffStillDelivers) {
     RingPort a = make_ring_port("idle_a");
     RingPort b = make_ring_port("idle_b");

@@ -57,21 +57,40 @@ class PacketStage {
     // skips on_poll() and reads the TSC only once every kClockSampleEvery
     // iterations, estimating busy cycles from the share of busy iterations.
     virtual bool needs_clock() const { return true; }
+    // Runs the worker's poll loop with this stage until `stop`: by default
+    // worker.poll<PacketStage>, which calls the stage through the functions
+    // above. worker_loop.h says when a stage should override it.
+    virtual void run_loop(Worker& worker, const std::atomic<bool>& stop);
 };
 
 // Packets waiting to go out on one TX queue.
 class TxBuffer {
   public:
+    // `waiting` counts the worker's buffers that hold packets, so that the
+    // end-of-iteration flush looks at none of them when none do.
     void init(uint16_t port, uint16_t queue, uint16_t flush_at, QueueCounters* queue_counters,
-              WorkerCounters* worker_counters);
+              WorkerCounters* worker_counters, uint32_t* waiting);
     bool enabled() const { return queue_counters_ != nullptr; }
 
     void push(rte_mbuf* m) {
+        if (count_ == 0)
+            ++*waiting_;
         pkts_[count_++] = m;
         if (count_ >= flush_at_)
             flush();
     }
-    void push_burst(rte_mbuf* const* pkts, uint16_t n);
+    // Inline down to rte_eth_tx_burst, like flush(): a forwarding stage calls
+    // this once per burst, and three calls' prologues were a third of the
+    // loop's own instructions (callgrind, docs/benchmarks.md).
+    void push_burst(rte_mbuf* const* pkts, uint16_t n) {
+        if (likely(count_ == 0 && n >= flush_at_)) {
+            // A whole burst and nothing waiting: hand the caller's array to
+            // the NIC as it is (what testpmd's io mode does), no copy.
+            transmit(const_cast<rte_mbuf**>(pkts), n);
+            return;
+        }
+        append(pkts, n);
+    }
     // rte_eth_tx_burst what is waiting; count and free what the NIC refuses.
     // Inline: the loop calls it for every port on every iteration, and most
     // of the time nothing waits (full bursts left at once).
@@ -91,10 +110,26 @@ class TxBuffer {
     void set_handoff(rte_ring* ring);
 
   private:
+    void append(rte_mbuf* const* pkts, uint16_t n);
     void flush_pending();
-    void transmit(rte_mbuf** pkts, uint16_t n);
+    // The plain path (no impairment, a queue of its own) costs one
+    // predictable branch on the way to the NIC.
+    void transmit(rte_mbuf** pkts, uint16_t n) {
+        if (unlikely(detour_)) {
+            transmit_detour(pkts, n);
+            return;
+        }
+        nic_burst(pkts, n);
+    }
+    void nic_burst(rte_mbuf** pkts, uint16_t n) {
+        const uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts, n);
+        queue_counters_->tx_packets.add(sent);
+        if (unlikely(sent < n))
+            refuse(pkts + sent, static_cast<uint16_t>(n - sent));
+    }
+    void refuse(rte_mbuf** pkts, uint16_t n);
+    void transmit_detour(rte_mbuf** pkts, uint16_t n);
     void transmit_impaired(rte_mbuf** pkts, uint16_t n);
-    void nic_burst(rte_mbuf** pkts, uint16_t n);
     void hand_off(rte_mbuf** pkts, uint16_t n);
 
     uint16_t port_ = 0;
@@ -103,6 +138,7 @@ class TxBuffer {
     uint16_t flush_at_ = 32;
     QueueCounters* queue_counters_ = nullptr;
     WorkerCounters* worker_counters_ = nullptr;
+    uint32_t* waiting_ = nullptr;
     impair::Lane<rte_mbuf*>* impair_ = nullptr;
     rte_mbuf** impair_out_ = nullptr;
     const uint64_t* now_ = nullptr;
@@ -145,8 +181,12 @@ class alignas(64) Worker {
     // tests, on the worker's lcore or once it stopped.
     uint32_t impair_held() const;
 
-    // Runs until `stop` becomes true, then flushes and calls stage.on_stop().
+    // Runs until `stop` becomes true (stage.run_loop()), then flushes and
+    // calls stage.on_stop().
     void run(PacketStage& stage, const std::atomic<bool>& stop);
+    // The loop, compiled for `Stage` (worker_loop.h); only from run_loop().
+    template <typename Stage>
+    void poll(Stage& stage, const std::atomic<bool>& stop);
 
     // For stages: transmit (buffered) or drop with a reason.
     void send(uint16_t port, rte_mbuf* m) {
@@ -156,13 +196,21 @@ class alignas(64) Worker {
             drop(m, DropReason::tx_refused);
         }
     }
-    void send_burst(uint16_t port, rte_mbuf* const* pkts, uint16_t n);
+    void send_burst(uint16_t port, rte_mbuf* const* pkts, uint16_t n) {
+        if (likely(port < kMaxPorts && tx_[port].enabled())) {
+            tx_[port].push_burst(pkts, n);
+        } else {
+            drop_burst(pkts, n, DropReason::tx_refused);
+        }
+    }
     void drop(rte_mbuf* m, DropReason reason) {
         counters_.drop(reason);
         rte_pktmbuf_free(m);
     }
     void drop_burst(rte_mbuf* const* pkts, uint16_t n, DropReason reason);
     void flush() {
+        if (likely(tx_waiting_ == 0))
+            return;
         for (uint16_t i = 0; i < nb_tx_ports_; ++i)
             tx_[tx_ports_[i]].flush();
     }
@@ -189,6 +237,7 @@ class alignas(64) Worker {
     static constexpr uint32_t kClockSampleEvery = 64;
     uint32_t idle_streak_ = 0;
     uint16_t nb_rx_ = 0;
+    uint32_t tx_waiting_ = 0;            // TX buffers holding packets
     uint16_t tx_ports_[kMaxPorts] = {};  // ports with a TX queue, for flush()
     uint16_t nb_tx_ports_ = 0;
     RxQueueRef rx_[kMaxPorts] = {};
