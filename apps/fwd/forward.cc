@@ -6,7 +6,6 @@
 
 #include <tmmintrin.h>
 
-#include <algorithm>
 #include <cstring>
 
 namespace portway::fwd {
@@ -63,14 +62,23 @@ uint16_t swap_or_drop(Worker& worker, rte_mbuf** pkts, uint16_t i, uint16_t kept
     return static_cast<uint16_t>(kept + 1);
 }
 
+// True if any of the four frames at `p` is shorter than an Ethernet header;
+// one branch for the four.
+inline bool any_runt(rte_mbuf* const* p) {
+    return static_cast<bool>(static_cast<unsigned>(p[0]->data_len < RTE_ETHER_HDR_LEN) |
+                             static_cast<unsigned>(p[1]->data_len < RTE_ETHER_HDR_LEN) |
+                             static_cast<unsigned>(p[2]->data_len < RTE_ETHER_HDR_LEN) |
+                             static_cast<unsigned>(p[3]->data_len < RTE_ETHER_HDR_LEN));
+}
+
 // Four at a time with the next four prefetched, as testpmd's macswap_sse.h
 // does: the loads of four headers overlap instead of each waiting on the
-// last. Runts (no real NIC delivers one, but a virtual device can) take the
-// one-at-a-time path, which drops them and compacts the burst so it still
-// leaves in one send_burst. Returns how many packets are kept.
+// last. From the first group with a runt in it (no real NIC delivers one,
+// but a virtual device can), the rest goes one at a time, which drops runts
+// and compacts the burst so it still leaves in one send_burst. Returns how
+// many packets are kept.
 uint16_t swap_burst(Worker& worker, rte_mbuf** pkts, uint16_t n) {
     uint16_t i = 0;
-    uint16_t kept = 0;
     for (; i + 4 <= n; i += 4) {
         if (i + 8 <= n) {
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void*));
@@ -78,19 +86,14 @@ uint16_t swap_burst(Worker& worker, rte_mbuf** pkts, uint16_t n) {
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 6], void*));
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 7], void*));
         }
-        const uint16_t shortest = std::min(std::min(pkts[i]->data_len, pkts[i + 1]->data_len),
-                                           std::min(pkts[i + 2]->data_len, pkts[i + 3]->data_len));
-        if (likely(shortest >= RTE_ETHER_HDR_LEN && kept == i)) {
-            swap_macs(pkts[i]);
-            swap_macs(pkts[i + 1]);
-            swap_macs(pkts[i + 2]);
-            swap_macs(pkts[i + 3]);
-            kept = static_cast<uint16_t>(kept + 4);
-            continue;
-        }
-        for (uint16_t k = 0; k < 4; ++k)
-            kept = swap_or_drop(worker, pkts, static_cast<uint16_t>(i + k), kept);
+        if (unlikely(any_runt(pkts + i)))
+            break;
+        swap_macs(pkts[i]);
+        swap_macs(pkts[i + 1]);
+        swap_macs(pkts[i + 2]);
+        swap_macs(pkts[i + 3]);
     }
+    uint16_t kept = i;
     for (; i < n; ++i)
         kept = swap_or_drop(worker, pkts, i, kept);
     return kept;
