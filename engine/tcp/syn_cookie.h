@@ -77,6 +77,9 @@ class SynCookies {
                           TimePoint now) const;
 
     static uint8_t mss_index(uint16_t mss);
+    // The longest a cookie sent now may still verify: the rest of this
+    // counter period and all of the next, at most two periods.
+    Nanos lifetime() const { return Nanos(2 * period_ns_); }
 
   private:
     uint32_t counter(TimePoint now) const { return static_cast<uint32_t>(now.ns() / period_ns_); }

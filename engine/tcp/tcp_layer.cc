@@ -269,7 +269,7 @@ void TcpLayer::accept_cookie(const FourTuple& tuple, const SegmentIn& segment, i
         // worth its own counter (an attack signal); otherwise this is a stray
         // ACK, e.g. a late duplicate of a connection already closed.
         const bool cookies_live =
-            tcp_.syn_cookies_sent.read() != 0 && now_ - last_cookie_sent_ <= kCookieLifetime;
+            tcp_.syn_cookies_sent.read() != 0 && now_ - last_cookie_sent_ <= cookies_.lifetime();
         count(cookies_live ? DropReason::tcp_bad_cookie : DropReason::tcp_listen_invalid);
         return;
     }

@@ -158,8 +158,6 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     std::unique_ptr<AppTimer[]> app_timers_;
     std::vector<uint32_t> free_timers_;
     uint16_t next_ephemeral_ = 49152;
-    // A cookie verifies for up to two counter periods (syn_cookie.h).
-    static constexpr Nanos kCookieLifetime = seconds(120);
     TimePoint last_cookie_sent_;
     TcpCoreCounters& tcp_;  // the worker's: telemetry reads them as they change
 };

@@ -86,6 +86,23 @@ TEST(SynCookie, ValidForTheCurrentAndPreviousPeriodOnly) {
     }
 }
 
+TEST(SynCookie, NoCookieVerifiesBeyondItsLifetime) {
+    // lifetime() bounds how long a sent cookie may be answered (the listener
+    // uses it to tell a forged cookie from a stray ACK): sent at the very
+    // start of a period, it is still valid just before the bound, and no
+    // longer at it.
+    const SynCookies cookies(kKey, seconds(60));
+    EXPECT_EQ(cookies.lifetime(), seconds(120));
+    const SeqNum isn(5150);
+    const SynCookieOptions o{1460, 7, true, true};
+    const TimePoint sent = TimePoint{} + seconds(600);
+    const SeqNum cookie = cookies.encode(kTuple, isn, o, sent);
+    EXPECT_EQ(answer(cookies, kTuple, isn, cookie, sent + cookies.lifetime() - ms(1)).verdict,
+              SynCookieVerdict::valid);
+    EXPECT_NE(answer(cookies, kTuple, isn, cookie, sent + cookies.lifetime()).verdict,
+              SynCookieVerdict::valid);
+}
+
 TEST(SynCookie, AnyAlteredBitIsRejected) {
     const SynCookies cookies(kKey);
     const TimePoint now = TimePoint{} + seconds(3600);
