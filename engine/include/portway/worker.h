@@ -80,8 +80,8 @@ class TxBuffer {
             flush();
     }
     // Inline down to rte_eth_tx_burst, like flush(): a forwarding stage calls
-    // this once per burst, and three calls' prologues were a third of the
-    // loop's own instructions (callgrind, docs/benchmarks.md).
+    // this once per burst, and three calls' prologues and epilogues were a
+    // fifth of the loop's own instructions (callgrind, docs/benchmarks.md).
     void push_burst(rte_mbuf* const* pkts, uint16_t n) {
         if (likely(count_ == 0 && n >= flush_at_)) {
             // A whole burst and nothing waiting: hand the caller's array to
