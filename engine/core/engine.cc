@@ -237,7 +237,8 @@ Status Engine::launch(const StageFactory& make_stage) {
     args.reserve(workers_.size());
     for (std::size_t i = 0; i < workers_.size(); ++i)
         args.emplace_back(this, i);
-    stop_.store(false);
+    // No reset of stop_ here: a stop requested while the stages were being
+    // built (a SIGTERM during a slow start) must still stop the workers.
     const unsigned main = rte_get_main_lcore();
     for (std::size_t i = 0; i < workers_.size(); ++i) {
         const unsigned lc = workers_[i]->lcore();

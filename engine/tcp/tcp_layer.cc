@@ -47,6 +47,8 @@ std::unique_ptr<TcpLayer> TcpLayer::create(const TcpSetup& setup, Worker& worker
     params.key_len = sizeof(FourTuple);
     params.hash_func = rte_hash_crc;
     params.socket_id = static_cast<int>(rte_lcore_to_socket_id(worker.lcore()));
+    if (layer->buffers_.data() == nullptr && layer->capacity_ != 0)
+        return nullptr;
     layer->table_ = rte_hash_create(&params);
     if (layer->table_ == nullptr)
         return nullptr;
@@ -95,12 +97,12 @@ TcpLayer::TcpLayer(const TcpSetup& setup, Worker& worker, rte_mempool* pool, IpO
     capacity_ = c.max_connections;
     conns_ = std::make_unique<Connection[]>(capacity_);
     slot_use_.assign(capacity_, SlotUse::free);
-    // Not value-initialised: pages are touched only as connections use them.
-    buffers_.reset(
-        new uint8_t[(std::size_t{c.send_buffer} + c.receive_buffer) * std::size_t{capacity_}]);
+    // Pages are touched only as connections use them (core/lazy_pages.h).
+    buffers_ = core::LazyPages((std::size_t{c.send_buffer} + c.receive_buffer) *
+                               std::size_t{capacity_});
     free_.reserve(capacity_);
     released_.reserve(capacity_);
-    for (uint32_t i = capacity_; i-- > 0;) {
+    for (uint32_t i = capacity_; i-- > 0 && buffers_.data() != nullptr;) {
         attach_slot_buffers(i);
         free_.push_back(i);
     }
@@ -129,7 +131,7 @@ TcpLayer::~TcpLayer() {
 void TcpLayer::attach_slot_buffers(uint32_t slot) {
     const std::size_t send = config_.send_buffer;
     const std::size_t receive = config_.receive_buffer;
-    uint8_t* base = buffers_.get() + (send + receive) * slot;
+    uint8_t* base = buffers_.data() + (send + receive) * slot;
     conns_[slot].attach_buffers({base, send}, {base + send, receive});
 }
 

@@ -21,6 +21,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/lazy_pages.h"
 #include "core/time.h"
 #include "core/timer_wheel.h"
 #include "portway/stack_config.h"
@@ -150,7 +151,7 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     uint32_t capacity_ = 0;
     std::unique_ptr<Connection[]> conns_;
     std::vector<SlotUse> slot_use_;
-    std::unique_ptr<uint8_t[]> buffers_;
+    core::LazyPages buffers_;
     std::vector<uint32_t> free_;
     std::vector<Connection*> released_;
     std::vector<ServiceState> service_state_;
