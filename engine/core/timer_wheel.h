@@ -38,7 +38,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/time.h"
+#include "portway/time.h"
 
 namespace portway::core {
 

@@ -60,7 +60,7 @@ Expected<std::unique_ptr<Stack>> Stack::create(const StackConfig& config, Engine
         ifc.port = port.id();
         rte_ether_addr mac{};
         if (rte_eth_macaddr_get(port.id(), &mac) == 0) {
-            std::copy(std::begin(mac.addr_bytes), std::end(mac.addr_bytes), ifc.mac.begin());
+            ifc.mac = MacAddress::load(mac.addr_bytes);
         }
         ifc.mtu = port.caps().mtu != 0 ? port.caps().mtu : 1500;
         ifc.rx_ip_checksum = (port.rx_offloads() & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
@@ -81,7 +81,7 @@ Expected<std::unique_ptr<Stack>> Stack::create(const StackConfig& config, Engine
             {Ipv4Prefix{r.destination.network(), r.destination.length}, r.gateway, first_port});
     }
     if (!config.gateway.is_unspecified()) {
-        routes.push_back({Ipv4Prefix{{0}, 0}, config.gateway, first_port});
+        routes.push_back({Ipv4Prefix{Ipv4Address{}, 0}, config.gateway, first_port});
     }
     auto table = ip::RouteTable::build(routes, static_cast<int>(rte_socket_id()));
     if (!table)

@@ -54,8 +54,8 @@ DropReason drop_for(wire::Ipv4Error e) {
     }
 }
 
-Ipv4Address to_address(wire::Ipv4Addr a) {
-    return Ipv4Address{a.host()};
+Ipv4Address to_address(Ipv4Address a) {
+    return a;
 }
 
 }  // namespace
@@ -144,15 +144,14 @@ void StackStage::message_input(rte_mbuf* m) {
     switch (h.kind) {
         case MessageKind::arp_learnt:
             if (length >= 10) {
-                uint32_t ip = 0;
-                std::memcpy(&ip, body, 4);
-                ip::Mac mac;
-                std::memcpy(mac.data(), body + 4, 6);
-                neighbors_.learn(ip, mac, now_ns_, true, [&](rte_mbuf* waiting, const ip::Mac& r) {
-                    // The next hop's port: this stack addresses the first one.
-                    emit_ethernet(stack_.interfaces().front(), waiting, r,
-                                  static_cast<uint16_t>(wire::EtherType::ipv4));
-                });
+                const Ipv4Address ip = Ipv4Address::load(body);
+                const MacAddress mac = MacAddress::load(body + 4);
+                neighbors_.learn(ip, mac, TimePoint(now_ns_), true,
+                                 [&](rte_mbuf* waiting, const MacAddress& r) {
+                                     // The next hop's port: this stack addresses the first one.
+                                     emit_ethernet(stack_.interfaces().front(), waiting, r,
+                                                   static_cast<uint16_t>(wire::EtherType::ipv4));
+                                 });
             }
             break;
         case MessageKind::udp_post:
@@ -174,9 +173,8 @@ void StackStage::input(const Interface& ifc, rte_mbuf* m) {
         worker_.drop(m, drop_for(eth.error()));
         return;
     }
-    const wire::MacAddr dst = eth->dst();
-    if (dst != wire::MacAddr::load(ifc.mac.data()) &&
-        !dst.is_multicast()) {  // broadcast is multicast
+    const MacAddress dst = eth->dst();
+    if (dst != ifc.mac && !dst.is_multicast()) {  // broadcast is multicast
         worker_.drop(m, DropReason::l2_not_for_us);
         return;
     }
@@ -213,10 +211,9 @@ void StackStage::arp_input(const Interface& ifc, rte_mbuf* m, uint16_t l2) {
     // teaches nothing, nor does a sender claiming a group address.
     if (!arp.sender_ip.is_unspecified() && !arp.sender_ip.is_broadcast() &&
         !arp.sender_ip.is_multicast() && arp.sender_mac.is_unicast()) {
-        ip::Mac mac;
-        arp.sender_mac.store(mac.data());
-        neighbors_.learn(arp.sender_ip.host(), mac, now_ns_, for_us,
-                         [&](rte_mbuf* waiting, const ip::Mac& resolved) {
+        const MacAddress mac = arp.sender_mac;
+        neighbors_.learn(arp.sender_ip, mac, TimePoint(now_ns_), for_us,
+                         [&](rte_mbuf* waiting, const MacAddress& resolved) {
                              emit_ethernet(ifc, waiting, resolved,
                                            static_cast<uint16_t>(wire::EtherType::ipv4));
                          });
@@ -224,9 +221,8 @@ void StackStage::arp_input(const Interface& ifc, rte_mbuf* m, uint16_t l2) {
             // What one core learns, the others are told (steering.h): ARP
             // arrives on whichever core received it, flows live elsewhere.
             uint8_t body[10];
-            const uint32_t ip = arp.sender_ip.host();
-            std::memcpy(body, &ip, 4);
-            std::memcpy(body + 4, mac.data(), 6);
+            arp.sender_ip.store(body);
+            mac.store(body + 4);
             for (unsigned to = 0; to < mesh_->workers(); ++to) {
                 if (to != worker_.index())
                     post(to, MessageKind::arp_learnt, 0, body);
@@ -242,7 +238,7 @@ void StackStage::arp_input(const Interface& ifc, rte_mbuf* m, uint16_t l2) {
         return;
     }
     // Answer in place: the request becomes the reply.
-    const wire::MacAddr our_mac = wire::MacAddr::load(ifc.mac.data());
+    const MacAddress our_mac = ifc.mac;
     wire::ArpRepr::reply_to(arp, our_mac).emit(view->bytes());
     auto frame = wire::MutEthernetView::unchecked(ip::first_segment(m, 0));
     frame.set_dst(arp.sender_mac);
@@ -310,7 +306,7 @@ void StackStage::ipv4_input(const Interface& ifc, rte_mbuf* m, uint16_t l2) {
         rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - datagram_end));
     }
     if (ip.is_fragment()) {
-        ip::Fragment f{{ip.src.host(), ip.dst.host(), ip.ident, info.protocol},
+        ip::Fragment f{{ip.src.value(), ip.dst.value(), ip.ident, info.protocol},
                        uint32_t{ip.fragment_offset} * 8,
                        info.l4_length,
                        ip.more_fragments,
@@ -423,8 +419,7 @@ void StackStage::udp_input(const Interface& ifc, rte_mbuf* m, const Ipv4Info& in
         bool good = trust_device && l4_flags == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
         const bool bad = trust_device && l4_flags == RTE_MBUF_F_RX_L4_CKSUM_BAD;
         if (!good && !bad) {
-            wire::Checksum sum = wire::ipv4_pseudo_header(wire::Ipv4Addr(info.source.value),
-                                                          wire::Ipv4Addr(info.destination.value),
+            wire::Checksum sum = wire::ipv4_pseudo_header(info.source, info.destination,
                                                           wire::IpProtocol::udp, udp_length);
             good = ip::add_mbuf_bytes(sum, m, info.l4_offset, udp_length) && sum.finish() == 0;
         }

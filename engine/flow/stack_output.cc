@@ -22,22 +22,18 @@ namespace portway::flow {
 
 namespace {
 
-constexpr ip::Mac kBroadcastMac{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+constexpr MacAddress kBroadcastMac = MacAddress::broadcast();
 constexpr uint32_t kMaxTimers = 4096;
 constexpr uint32_t kNeighborSlotsPerPoll = 8;
 constexpr uint16_t kIpv4Header = wire::ipv4::kMinHeaderLen;
 constexpr uint16_t kUdpHeader = wire::udp::kHeaderLen;
 
-wire::Ipv4Addr to_wire(Ipv4Address a) {
-    return wire::Ipv4Addr(a.value);
-}
-
 // The UDP checksum of a datagram already in `m` from offset 0 (its field
 // zeroed): the pseudo-header plus every byte of the chain.
 uint16_t udp_checksum(const rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
                       uint16_t length) {
-    wire::Checksum sum = wire::ipv4_pseudo_header(to_wire(source), to_wire(destination),
-                                                  wire::IpProtocol::udp, length);
+    wire::Checksum sum =
+        wire::ipv4_pseudo_header(source, destination, wire::IpProtocol::udp, length);
     ip::add_mbuf_bytes(sum, m, 0, length);
     const uint16_t c = sum.finish();
     return c == 0 ? 0xFFFF : c;  // RFC 768: zero means "no checksum"
@@ -49,9 +45,9 @@ StackStage::StackStage(const Stack& stack, Worker& worker, ip::Reassembler* reas
     : stack_(stack),
       worker_(worker),
       pool_(stack.engine().pool(static_cast<int>(rte_lcore_to_socket_id(worker.lcore())))),
-      neighbors_(ip::NeighborConfig{stack.config().arp_entries,
-                                    static_cast<uint64_t>(stack.config().arp_reachable_s * 1e9),
-                                    1'000'000'000, 3}),
+      neighbors_(ip::NeighborConfig{
+          stack.config().arp_entries,
+          Nanos(static_cast<uint64_t>(stack.config().arp_reachable_s * 1e9)), seconds(1), 3}),
       reassembler_(reassembler),
       icmp_bucket_(stack.config().icmp_rate, stack.config().icmp_burst),
       // Start each core's IP IDs far apart so two cores rarely reuse one
@@ -134,19 +130,19 @@ void StackStage::on_poll(Worker&, uint64_t now_tsc) {
         if (worker_.index() == 0) {
             for (const auto& ifc : stack_.interfaces()) {
                 for (const auto& a : ifc.addresses) {
-                    send_arp(ifc, wire::ArpOperation::request, ip::Mac{}, a.address, a.address);
+                    send_arp(ifc, wire::ArpOperation::request, MacAddress{}, a.address, a.address);
                 }
             }
         }
     }
     reassembler_->expire(now_ns_);
     neighbors_.poll(
-        now_ns_, kNeighborSlotsPerPoll,
-        [&](uint32_t ip) {
+        TimePoint(now_ns_), kNeighborSlotsPerPoll,
+        [&](Ipv4Address ip) {
             for (const auto& ifc : stack_.interfaces()) {
                 if (ifc.addresses.empty())
                     continue;
-                send_arp(ifc, wire::ArpOperation::request, ip::Mac{}, ifc.source_for({ip}), {ip});
+                send_arp(ifc, wire::ArpOperation::request, MacAddress{}, ifc.source_for(ip), ip);
                 return;
             }
         },
@@ -182,7 +178,7 @@ void StackStage::icmp_unreachable(const Ipv4Info& info, rte_mbuf* m, wire::Unrea
     if (info.broadcast || info.destination.is_multicast() || info.source.is_unspecified())
         return;
     const auto frame = ip::first_segment(m, 0);
-    if (wire::MacAddr::load(frame.data()).is_multicast())
+    if (MacAddress::load(frame.data()).is_multicast())
         return;
     const auto original = frame.subspan(info.l2_length);
     const auto header = wire::Ipv4View::unchecked(original.first(info.ip_header_length));
@@ -229,8 +225,8 @@ bool StackStage::ip_output_one(const Interface& ifc, rte_mbuf* m, Ipv4Address so
                                Ipv4Address destination, uint8_t protocol, uint16_t id,
                                uint16_t flags_offset, Ipv4Address next_hop) {
     wire::Ipv4Repr ip;
-    ip.src = to_wire(source);
-    ip.dst = to_wire(destination);
+    ip.src = source;
+    ip.dst = destination;
     ip.protocol = wire::IpProtocol{protocol};
     ip.ttl = stack_.config().ttl;
     ip.ident = id;
@@ -291,15 +287,15 @@ bool StackStage::l2_output(const Interface& ifc, rte_mbuf* m, Ipv4Address next_h
         emit_ethernet(ifc, m, kBroadcastMac, static_cast<uint16_t>(wire::EtherType::ipv4));
         return true;
     }
-    ip::Mac mac{};
+    MacAddress mac;
     rte_mbuf* evicted = nullptr;
     bool did_evict = false;
-    switch (neighbors_.resolve(next_hop.value, m, now_ns_, mac, evicted, did_evict)) {
+    switch (neighbors_.resolve(next_hop, m, TimePoint(now_ns_), mac, evicted, did_evict)) {
         case ip::ResolveResult::resolved:
             emit_ethernet(ifc, m, mac, static_cast<uint16_t>(wire::EtherType::ipv4));
             return true;
         case ip::ResolveResult::send_request:
-            send_arp(ifc, wire::ArpOperation::request, ip::Mac{}, ifc.source_for(next_hop),
+            send_arp(ifc, wire::ArpOperation::request, MacAddress{}, ifc.source_for(next_hop),
                      next_hop);
             break;
         case ip::ResolveResult::queued:
@@ -313,11 +309,11 @@ bool StackStage::l2_output(const Interface& ifc, rte_mbuf* m, Ipv4Address next_h
     return true;
 }
 
-void StackStage::emit_ethernet(const Interface& ifc, rte_mbuf* m, const ip::Mac& destination,
+void StackStage::emit_ethernet(const Interface& ifc, rte_mbuf* m, const MacAddress& destination,
                                uint16_t ethertype) {
     wire::EthernetRepr eth;
-    eth.dst = wire::MacAddr::load(destination.data());
-    eth.src = wire::MacAddr::load(ifc.mac.data());
+    eth.dst = destination;
+    eth.src = ifc.mac;
     eth.ethertype = wire::EtherType{ethertype};
     auto* p =
         reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, static_cast<uint16_t>(eth.header_len())));
@@ -330,14 +326,14 @@ void StackStage::emit_ethernet(const Interface& ifc, rte_mbuf* m, const ip::Mac&
     worker_.send(ifc.port, m);
 }
 
-void StackStage::send_arp(const Interface& ifc, wire::ArpOperation op, const ip::Mac& target_mac,
+void StackStage::send_arp(const Interface& ifc, wire::ArpOperation op, const MacAddress& target_mac,
                           Ipv4Address sender, Ipv4Address target) {
     wire::ArpRepr arp;
     arp.operation = op;
-    arp.sender_mac = wire::MacAddr::load(ifc.mac.data());
-    arp.sender_ip = to_wire(sender);
-    arp.target_mac = wire::MacAddr::load(target_mac.data());
-    arp.target_ip = to_wire(target);
+    arp.sender_mac = ifc.mac;
+    arp.sender_ip = sender;
+    arp.target_mac = target_mac;
+    arp.target_ip = target;
     rte_mbuf* m = alloc_chain(static_cast<uint32_t>(wire::ArpRepr::buffer_len()),
                               [&](std::span<uint8_t> out) { arp.emit(out); });
     if (m == nullptr)

@@ -131,9 +131,9 @@ class StackStage final : public PacketStage, public tcp::IpOutput {
     Ipv4Address source_address(Ipv4Address wanted, Ipv4Address destination) const;
     bool l2_output(const Interface& ifc, rte_mbuf* m, Ipv4Address next_hop,
                    Ipv4Address destination);
-    void emit_ethernet(const Interface& ifc, rte_mbuf* m, const ip::Mac& destination,
+    void emit_ethernet(const Interface& ifc, rte_mbuf* m, const MacAddress& destination,
                        uint16_t ethertype);
-    void send_arp(const Interface& ifc, wire::ArpOperation op, const ip::Mac& target_mac,
+    void send_arp(const Interface& ifc, wire::ArpOperation op, const MacAddress& target_mac,
                   Ipv4Address sender, Ipv4Address target);
     rte_mbuf* alloc_chain(uint32_t length, const std::function<void(std::span<uint8_t>)>& fill);
     uint16_t next_ip_id() { return ip_id_++; }

@@ -30,7 +30,7 @@ unsigned flow_owner(const rte_mbuf* m, unsigned workers, unsigned self) {
         sport = wire::load_be16(&l4[0]);
         dport = wire::load_be16(&l4[2]);
     }
-    return rss_owner(rss_hash(ip->src().host(), ip->dst().host(), sport, dport), workers);
+    return rss_owner(rss_hash(ip->src().value(), ip->dst().value(), sport, dport), workers);
 }
 
 Expected<std::unique_ptr<CoreMesh>> CoreMesh::create(unsigned workers, unsigned ring_size,

@@ -10,9 +10,8 @@
 //
 // Fixed capacity, open addressing with linear probing and backward-shift
 // deletion, so lookups never chase pointers and nothing allocates after
-// construction. Time is a parameter (nanoseconds); the table never reads a
-// clock. It is generic over the packet handle so it can be tested without
-// DPDK; the engine uses rte_mbuf*.
+// construction. Time is a parameter; the table never reads a clock. It is generic over the packet
+// handle so it can be tested without DPDK; the engine uses rte_mbuf*.
 #pragma once
 
 #include <array>
@@ -20,18 +19,19 @@
 #include <memory>
 #include <vector>
 
+#include "portway/net.h"
+#include "portway/time.h"
+
 namespace portway::ip {
 
 struct NeighborConfig {
-    uint32_t capacity = 1024;                // rounded up to a power of two
-    uint64_t reachable_ns = 60'000'000'000;  // an answered entry lives this long
-    uint64_t retry_ns = 1'000'000'000;       // RFC 1122 §2.3.2.1: at most 1 request/s
-    uint8_t max_requests = 3;                // then the next hop is unreachable
+    uint32_t capacity = 1024;       // rounded up to a power of two
+    Nanos reachable = seconds(60);  // an answered entry lives this long
+    Nanos retry = seconds(1);       // RFC 1122 §2.3.2.1: at most 1 request/s
+    uint8_t max_requests = 3;       // then the next hop is unreachable
 };
 
 inline constexpr uint16_t kMaxPendingPerNeighbor = 8;
-
-using Mac = std::array<uint8_t, 6>;
 
 enum class ResolveResult : uint8_t {
     resolved,      // `mac` is valid: send now
@@ -55,8 +55,8 @@ class NeighborTable {
     // not taken; on `queued`/`send_request` it is kept (and `evicted` may
     // receive the oldest waiting packet, which the caller must drop); on
     // `table_full` it is not taken.
-    ResolveResult resolve(uint32_t ip, Packet pkt, uint64_t now, Mac& mac, Packet& evicted,
-                          bool& did_evict) {
+    ResolveResult resolve(Ipv4Address ip, Packet pkt, TimePoint now, MacAddress& mac,
+                          Packet& evicted, bool& did_evict) {
         did_evict = false;
         Entry* e = find(ip);
         if (e != nullptr && e->state == State::reachable && now < e->expires) {
@@ -84,7 +84,7 @@ class NeighborTable {
         ++e->pending_count;
         if (now >= e->next_request && e->requests < config_.max_requests) {
             ++e->requests;
-            e->next_request = now + config_.retry_ns;
+            e->next_request = now + config_.retry;
             return ResolveResult::send_request;
         }
         return ResolveResult::queued;
@@ -94,7 +94,7 @@ class NeighborTable {
     // (the sender's address in a request for us, or a reply). Packets that
     // were waiting are handed to `send(pkt, mac)` in arrival order.
     template <typename Send>
-    void learn(uint32_t ip, const Mac& mac, uint64_t now, bool create, Send&& send) {
+    void learn(Ipv4Address ip, const MacAddress& mac, TimePoint now, bool create, Send&& send) {
         Entry* e = find(ip);
         if (e == nullptr) {
             if (!create)
@@ -105,7 +105,7 @@ class NeighborTable {
         }
         e->mac = mac;
         e->state = State::reachable;
-        e->expires = now + config_.reachable_ns;
+        e->expires = now + config_.reachable;
         e->requests = 0;
         while (e->pending_count != 0) {
             Packet p = e->pending[e->pending_head];
@@ -120,7 +120,7 @@ class NeighborTable {
     // flat: `request(ip)` re-sends an ARP request; `drop(pkt)` is called for
     // packets whose next hop never answered; aged entries are removed.
     template <typename Request, typename Drop>
-    void poll(uint64_t now, uint32_t slots, Request&& request, Drop&& drop) {
+    void poll(TimePoint now, uint32_t slots, Request&& request, Drop&& drop) {
         for (uint32_t i = 0; i < slots; ++i) {
             cursor_ = (cursor_ + 1) & mask_;
             Entry& e = entries_[cursor_];
@@ -135,7 +135,7 @@ class NeighborTable {
                 continue;
             if (e.requests < config_.max_requests) {
                 ++e.requests;
-                e.next_request = now + config_.retry_ns;
+                e.next_request = now + config_.retry;
                 request(e.ip);
                 continue;
             }
@@ -165,7 +165,7 @@ class NeighborTable {
         size_ = 0;
     }
 
-    const Mac* lookup(uint32_t ip, uint64_t now) const {
+    const MacAddress* lookup(Ipv4Address ip, TimePoint now) const {
         const Entry* e = const_cast<NeighborTable*>(this)->find(ip);
         if (e == nullptr || e->state != State::reachable || now >= e->expires)
             return nullptr;
@@ -173,7 +173,7 @@ class NeighborTable {
     }
     uint32_t size() const { return size_; }
     uint32_t capacity() const { return mask_ + 1; }
-    uint32_t pending(uint32_t ip) const {
+    uint32_t pending(Ipv4Address ip) const {
         const Entry* e = const_cast<NeighborTable*>(this)->find(ip);
         return e == nullptr ? 0 : e->pending_count;
     }
@@ -181,23 +181,23 @@ class NeighborTable {
   private:
     enum class State : uint8_t { free, incomplete, reachable };
     struct Entry {
-        uint32_t ip = 0;
+        Ipv4Address ip;
         State state = State::free;
         uint8_t requests = 0;
         uint16_t pending_head = 0;
         uint16_t pending_count = 0;
-        Mac mac{};
-        uint64_t expires = 0;
-        uint64_t next_request = 0;
+        MacAddress mac;
+        TimePoint expires;
+        TimePoint next_request;
         Packet pending[kMaxPendingPerNeighbor] = {};
     };
 
-    static uint32_t hash(uint32_t ip) {
+    static uint32_t hash(Ipv4Address ip) {
         // Fibonacci hashing: spreads consecutive addresses across the table.
-        return static_cast<uint32_t>((uint64_t{ip} * 0x9E3779B97F4A7C15ull) >> 32);
+        return static_cast<uint32_t>((uint64_t{ip.value()} * 0x9E3779B97F4A7C15ull) >> 32);
     }
 
-    Entry* find(uint32_t ip) {
+    Entry* find(Ipv4Address ip) {
         for (uint32_t i = hash(ip) & mask_;; i = (i + 1) & mask_) {
             Entry& e = entries_[i];
             if (e.state == State::free)
@@ -207,7 +207,7 @@ class NeighborTable {
         }
     }
 
-    Entry* insert(uint32_t ip) {
+    Entry* insert(Ipv4Address ip) {
         // Keep a quarter free so probes stay short and find() terminates.
         if (size_ + 1 > capacity() - capacity() / 4)
             return nullptr;

@@ -59,7 +59,7 @@ Expected<RouteTable> RouteTable::build(const std::vector<Route>& routes, int soc
             table.default_route_ = static_cast<int>(i);
             continue;
         }
-        if (int rc = rte_lpm_add(table.lpm_, r.destination.network().value, r.destination.length,
+        if (int rc = rte_lpm_add(table.lpm_, r.destination.network().value(), r.destination.length,
                                  static_cast<uint32_t>(i));
             rc != 0) {
             return Error{"cannot add route " + r.to_string() + ": " + rte_strerror(-rc)};
@@ -71,7 +71,7 @@ Expected<RouteTable> RouteTable::build(const std::vector<Route>& routes, int soc
 
 std::optional<NextHop> RouteTable::lookup(Ipv4Address destination) const {
     uint32_t index = 0;
-    if (lpm_ == nullptr || rte_lpm_lookup(lpm_, destination.value, &index) != 0) {
+    if (lpm_ == nullptr || rte_lpm_lookup(lpm_, destination.value(), &index) != 0) {
         if (default_route_ < 0)
             return std::nullopt;
         index = static_cast<uint32_t>(default_route_);

@@ -20,10 +20,10 @@
 #include <span>
 #include <string_view>
 
-#include "core/time.h"
 #include "core/timer_wheel.h"
 #include "portway/drop_reason.h"
 #include "portway/tcp.h"
+#include "portway/time.h"
 #include "tcp/byte_ring.h"
 #include "tcp/congestion/congestion_control.h"
 #include "tcp/congestion/recovery.h"
@@ -149,10 +149,8 @@ class Connection final : public TcpStream {
     void shutdown_write() override;
     void close() override;
     void abort() override;
-    Endpoint local() const override { return {Ipv4Address{tuple_.local_addr}, tuple_.local_port}; }
-    Endpoint remote() const override {
-        return {Ipv4Address{tuple_.remote_addr}, tuple_.remote_port};
-    }
+    Endpoint local() const override { return {tuple_.local_addr, tuple_.local_port}; }
+    Endpoint remote() const override { return {tuple_.remote_addr, tuple_.remote_port}; }
     unsigned core() const override { return core_; }
 
     // For the host and tests.

@@ -5,14 +5,15 @@
 #include <array>
 #include <cstdint>
 
+#include "portway/net.h"
 #include "tcp/siphash.h"
 
 namespace portway::tcp {
 
-// Addresses and ports in host byte order, as seen from this host.
+// Ports in host byte order, as seen from this host.
 struct FourTuple {
-    uint32_t local_addr = 0;
-    uint32_t remote_addr = 0;
+    Ipv4Address local_addr;
+    Ipv4Address remote_addr;
     uint16_t local_port = 0;
     uint16_t remote_port = 0;
     friend constexpr bool operator==(const FourTuple&, const FourTuple&) = default;
@@ -29,8 +30,8 @@ inline uint64_t tuple_hash(const SipKey& key, const FourTuple& t, uint64_t word0
         for (std::size_t i = 0; i < bytes; ++i)
             buf[at++] = static_cast<uint8_t>(v >> (8 * i));
     };
-    put(t.local_addr, 4);
-    put(t.remote_addr, 4);
+    put(t.local_addr.value(), 4);
+    put(t.remote_addr.value(), 4);
     put(t.local_port, 2);
     put(t.remote_port, 2);
     put(word0, 8);

@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "core/time.h"
+#include "portway/time.h"
 #include "tcp/four_tuple.h"
 #include "tcp/seq.h"
 #include "tcp/siphash.h"

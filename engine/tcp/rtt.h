@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "core/time.h"
+#include "portway/time.h"
 #include "tcp/seq.h"
 
 namespace portway::tcp {

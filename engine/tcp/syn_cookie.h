@@ -26,7 +26,7 @@
 #include <array>
 #include <cstdint>
 
-#include "core/time.h"
+#include "portway/time.h"
 #include "tcp/four_tuple.h"
 #include "tcp/seq.h"
 #include "tcp/siphash.h"

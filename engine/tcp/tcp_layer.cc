@@ -14,10 +14,6 @@ namespace portway::tcp {
 
 namespace {
 
-wire::Ipv4Addr to_wire(uint32_t a) {
-    return wire::Ipv4Addr(a);
-}
-
 uint8_t window_shift_for(uint32_t buffer) {
     uint8_t shift = 0;
     while ((buffer >> shift) > 0xFFFF && shift < wire::tcp_option::kMaxWindowScale)
@@ -98,8 +94,8 @@ TcpLayer::TcpLayer(const TcpSetup& setup, Worker& worker, rte_mempool* pool, IpO
     conns_ = std::make_unique<Connection[]>(capacity_);
     slot_use_.assign(capacity_, SlotUse::free);
     // Pages are touched only as connections use them (core/lazy_pages.h).
-    buffers_ = core::LazyPages((std::size_t{c.send_buffer} + c.receive_buffer) *
-                               std::size_t{capacity_});
+    buffers_ =
+        core::LazyPages((std::size_t{c.send_buffer} + c.receive_buffer) * std::size_t{capacity_});
     free_.reserve(capacity_);
     released_.reserve(capacity_);
     for (uint32_t i = capacity_; i-- > 0 && buffers_.data() != nullptr;) {
@@ -153,16 +149,14 @@ void TcpLayer::input(rte_mbuf* m, Ipv4Address source, Ipv4Address destination, u
         return;
     }
     if (!checksum_verified) {
-        wire::Checksum sum =
-            wire::ipv4_pseudo_header(to_wire(source.value), to_wire(destination.value),
-                                     wire::IpProtocol::tcp, static_cast<uint16_t>(l4_length));
+        wire::Checksum sum = wire::ipv4_pseudo_header(source, destination, wire::IpProtocol::tcp,
+                                                      static_cast<uint16_t>(l4_length));
         if (!ip::add_mbuf_bytes(sum, m, l4_offset, l4_length) || sum.finish() != 0) {
             worker_.drop(m, DropReason::tcp_bad_checksum);
             return;
         }
     }
-    auto repr = wire::TcpRepr::parse(*view, to_wire(source.value), to_wire(destination.value),
-                                     wire::ChecksumMode::offload);
+    auto repr = wire::TcpRepr::parse(*view, source, destination, wire::ChecksumMode::offload);
     if (!repr) {
         worker_.drop(m, DropReason::tcp_malformed);
         return;
@@ -170,7 +164,7 @@ void TcpLayer::input(rte_mbuf* m, Ipv4Address source, Ipv4Address destination, u
     const auto header_len = static_cast<uint32_t>(view->header_len());
     repr->payload_len = static_cast<uint16_t>(l4_length - header_len);
     const SegmentIn segment{*repr, PayloadView(m, l4_offset + header_len, repr->payload_len)};
-    const FourTuple tuple{destination.value, source.value, repr->dst_port, repr->src_port};
+    const FourTuple tuple{destination, source, repr->dst_port, repr->src_port};
 
     if (Connection* c = find(tuple)) {
         c->segment_in(segment);
@@ -375,10 +369,10 @@ void TcpLayer::send_raw(const FourTuple& tuple, const wire::TcpRepr& header,
     std::memcpy(p + header_len + a.size(), b.data(), b.size());
     wire::TcpRepr h = header;
     h.payload_len = static_cast<uint16_t>(payload);
-    h.emit({p, header_len + payload}, to_wire(tuple.local_addr), to_wire(tuple.remote_addr));
+    h.emit({p, header_len + payload}, tuple.local_addr, tuple.remote_addr);
     if (h.control == wire::TcpControl::rst)
         tcp_.resets_sent.inc();
-    ip_.ip_send(m, Ipv4Address{tuple.local_addr}, Ipv4Address{tuple.remote_addr});
+    ip_.ip_send(m, tuple.local_addr, tuple.remote_addr);
 }
 
 void TcpLayer::transmit(const Connection& c, const SegmentOut& segment) {
@@ -493,13 +487,14 @@ TcpStream* TcpLayer::connect(const Endpoint& remote, TcpHandler& handler, void* 
         count(DropReason::tcp_conn_limit);
         return nullptr;
     }
-    FourTuple tuple{source.value, remote.address.value, 0, remote.port};
+    FourTuple tuple{source, remote.address, 0, remote.port};
     bool found = false;
     for (uint32_t tries = 0; tries < 65536 - kEphemeralFirst; ++tries) {
         tuple.local_port = next_ephemeral_;
         next_ephemeral_ =
             next_ephemeral_ == 65535 ? kEphemeralFirst : static_cast<uint16_t>(next_ephemeral_ + 1);
-        if (ip_.owns(tuple.local_addr, tuple.remote_addr, tuple.local_port, tuple.remote_port) &&
+        if (ip_.owns(tuple.local_addr.value(), tuple.remote_addr.value(), tuple.local_port,
+                     tuple.remote_port) &&
             find(tuple) == nullptr && time_wait_->find(tuple) == nullptr) {
             found = true;
             break;

@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "core/lazy_pages.h"
-#include "core/time.h"
 #include "core/timer_wheel.h"
 #include "portway/stack_config.h"
 #include "portway/tcp.h"
+#include "portway/time.h"
 #include "portway/worker.h"
 #include "tcp/connection.h"
 #include "tcp/isn.h"

@@ -16,7 +16,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/time.h"
+#include "portway/time.h"
 #include "tcp/four_tuple.h"
 #include "tcp/seq.h"
 

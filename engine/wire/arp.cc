@@ -14,11 +14,11 @@ Result<ArpRepr, ArpError> ArpRepr::parse(const ArpView& view) {
                    view.target_ip()};
 }
 
-ArpRepr ArpRepr::request(MacAddr our_mac, Ipv4Addr our_ip, Ipv4Addr target_ip) {
-    return {ArpOperation::request, our_mac, our_ip, MacAddr(), target_ip};
+ArpRepr ArpRepr::request(MacAddress our_mac, Ipv4Address our_ip, Ipv4Address target_ip) {
+    return {ArpOperation::request, our_mac, our_ip, MacAddress(), target_ip};
 }
 
-ArpRepr ArpRepr::reply_to(const ArpRepr& request, MacAddr our_mac) {
+ArpRepr ArpRepr::reply_to(const ArpRepr& request, MacAddress our_mac) {
     return {ArpOperation::reply, our_mac, request.target_ip, request.sender_mac, request.sender_ip};
 }
 
@@ -27,8 +27,8 @@ void ArpRepr::emit(MutBytes packet) const {
     assert(packet.size() >= buffer_len());
     store_be16(&packet[kHardwareType], kHardwareEthernet);
     store_be16(&packet[kProtocolType], kProtocolIpv4);
-    packet[kHardwareLen] = MacAddr::kSize;
-    packet[kProtocolLen] = Ipv4Addr::kSize;
+    packet[kHardwareLen] = MacAddress::kSize;
+    packet[kProtocolLen] = Ipv4Address::kSize;
     store_be16(&packet[kOperation], static_cast<uint16_t>(operation));
     sender_mac.store(&packet[kSenderMac]);
     sender_ip.store(&packet[kSenderIp]);

@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "wire/addr.h"
+#include "portway/net.h"
 #include "wire/bytes.h"
 #include "wire/result.h"
 
@@ -56,10 +56,10 @@ class BasicArpView : public ViewBase<BasicArpView, Byte> {
         if (load_be16(&packet[kProtocolType]) != kProtocolIpv4) {
             return ArpError::unsupported_protocol;
         }
-        if (packet[kHardwareLen] != MacAddr::kSize) {
+        if (packet[kHardwareLen] != MacAddress::kSize) {
             return ArpError::bad_hardware_length;
         }
-        if (packet[kProtocolLen] != Ipv4Addr::kSize) {
+        if (packet[kProtocolLen] != Ipv4Address::kSize) {
             return ArpError::bad_protocol_length;
         }
         if (packet.size() < kPacketLen) {
@@ -71,10 +71,10 @@ class BasicArpView : public ViewBase<BasicArpView, Byte> {
     uint16_t hardware_type() const { return this->u16(arp::kHardwareType); }
     uint16_t protocol_type() const { return this->u16(arp::kProtocolType); }
     uint16_t operation() const { return this->u16(arp::kOperation); }
-    MacAddr sender_mac() const { return MacAddr::load(&this->bytes_[arp::kSenderMac]); }
-    Ipv4Addr sender_ip() const { return Ipv4Addr::load(&this->bytes_[arp::kSenderIp]); }
-    MacAddr target_mac() const { return MacAddr::load(&this->bytes_[arp::kTargetMac]); }
-    Ipv4Addr target_ip() const { return Ipv4Addr::load(&this->bytes_[arp::kTargetIp]); }
+    MacAddress sender_mac() const { return MacAddress::load(&this->bytes_[arp::kSenderMac]); }
+    Ipv4Address sender_ip() const { return Ipv4Address::load(&this->bytes_[arp::kSenderIp]); }
+    MacAddress target_mac() const { return MacAddress::load(&this->bytes_[arp::kTargetMac]); }
+    Ipv4Address target_ip() const { return Ipv4Address::load(&this->bytes_[arp::kTargetIp]); }
 };
 
 using ArpView = BasicArpView<const uint8_t>;
@@ -82,17 +82,17 @@ using MutArpView = BasicArpView<uint8_t>;
 
 struct ArpRepr {
     ArpOperation operation = ArpOperation::request;
-    MacAddr sender_mac;
-    Ipv4Addr sender_ip;
-    MacAddr target_mac;
-    Ipv4Addr target_ip;
+    MacAddress sender_mac;
+    Ipv4Address sender_ip;
+    MacAddress target_mac;
+    Ipv4Address target_ip;
 
     static Result<ArpRepr, ArpError> parse(const ArpView& view);
     // "Who has target_ip? Tell sender_ip": the target MAC is unknown and
     // sent as zeros (RFC 5227 §2.1.1 asks for zeros).
-    static ArpRepr request(MacAddr our_mac, Ipv4Addr our_ip, Ipv4Addr target_ip);
+    static ArpRepr request(MacAddress our_mac, Ipv4Address our_ip, Ipv4Address target_ip);
     // The reply RFC 826 describes: swap sender and target, fill in our MAC.
-    static ArpRepr reply_to(const ArpRepr& request, MacAddr our_mac);
+    static ArpRepr reply_to(const ArpRepr& request, MacAddress our_mac);
 
     static constexpr std::size_t buffer_len() { return arp::kPacketLen; }
     void emit(MutBytes packet) const;

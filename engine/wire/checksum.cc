@@ -103,23 +103,24 @@ uint16_t internet_checksum(Bytes bytes) {
     return Checksum().add(bytes).finish();
 }
 
-Checksum ipv4_pseudo_header(Ipv4Addr src, Ipv4Addr dst, IpProtocol protocol, uint16_t length) {
+Checksum ipv4_pseudo_header(Ipv4Address src, Ipv4Address dst, IpProtocol protocol,
+                            uint16_t length) {
     Checksum c;
-    c.add32(src.host()).add32(dst.host());
+    c.add32(src.value()).add32(dst.value());
     c.add16(static_cast<uint16_t>(protocol));  // the zero byte, then the protocol
     c.add16(length);
     return c;
 }
 
-uint16_t ipv4_l4_checksum(Ipv4Addr src, Ipv4Addr dst, IpProtocol protocol, Bytes segment) {
+uint16_t ipv4_l4_checksum(Ipv4Address src, Ipv4Address dst, IpProtocol protocol, Bytes segment) {
     assert(segment.size() <= 0xFFFF);
     return ipv4_pseudo_header(src, dst, protocol, static_cast<uint16_t>(segment.size()))
         .add(segment)
         .finish();
 }
 
-void fill_ipv4_l4_checksum(MutBytes segment, std::size_t field_offset, Ipv4Addr src, Ipv4Addr dst,
-                           IpProtocol protocol, ChecksumMode mode) {
+void fill_ipv4_l4_checksum(MutBytes segment, std::size_t field_offset, Ipv4Address src,
+                           Ipv4Address dst, IpProtocol protocol, ChecksumMode mode) {
     assert(field_offset + 2 <= segment.size() && segment.size() <= 0xFFFF);
     const auto length = static_cast<uint16_t>(segment.size());
     uint16_t value = 0;

@@ -22,7 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "wire/addr.h"
+#include "portway/net.h"
 #include "wire/bytes.h"
 #include "wire/ip_protocol.h"
 
@@ -70,17 +70,17 @@ uint16_t internet_checksum(Bytes bytes);
 
 // The IPv4 pseudo-header that TCP (RFC 9293 §3.1) and UDP (RFC 768) cover:
 // source, destination, zero, protocol, TCP/UDP length.
-Checksum ipv4_pseudo_header(Ipv4Addr src, Ipv4Addr dst, IpProtocol protocol, uint16_t length);
+Checksum ipv4_pseudo_header(Ipv4Address src, Ipv4Address dst, IpProtocol protocol, uint16_t length);
 
 // The checksum of a TCP or UDP segment over IPv4: pseudo-header plus the
 // segment as it is. With a correct checksum field in place it gives 0.
-uint16_t ipv4_l4_checksum(Ipv4Addr src, Ipv4Addr dst, IpProtocol protocol, Bytes segment);
+uint16_t ipv4_l4_checksum(Ipv4Address src, Ipv4Address dst, IpProtocol protocol, Bytes segment);
 
 // Fills the checksum field at `field_offset` of a TCP or UDP segment whose
 // other bytes are final. In software a UDP checksum that computes to 0 is
 // sent as 0xFFFF, because 0 means "no checksum" (RFC 768).
-void fill_ipv4_l4_checksum(MutBytes segment, std::size_t field_offset, Ipv4Addr src, Ipv4Addr dst,
-                           IpProtocol protocol, ChecksumMode mode);
+void fill_ipv4_l4_checksum(MutBytes segment, std::size_t field_offset, Ipv4Address src,
+                           Ipv4Address dst, IpProtocol protocol, ChecksumMode mode);
 
 // RFC 1624 eqn. 3: the new checksum after a 16-bit field changes from
 // `old_value` to `new_value`, HC' = ~(~HC + ~m + m'). Not RFC 1141's

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "wire/addr.h"
+#include "portway/net.h"
 #include "wire/bytes.h"
 #include "wire/result.h"
 
@@ -89,8 +89,8 @@ class BasicEthernetView : public ViewBase<BasicEthernetView, Byte> {
         return BasicEthernetView(frame);
     }
 
-    MacAddr dst() const { return MacAddr::load(&this->bytes_[ethernet::kDst]); }
-    MacAddr src() const { return MacAddr::load(&this->bytes_[ethernet::kSrc]); }
+    MacAddress dst() const { return MacAddress::load(&this->bytes_[ethernet::kDst]); }
+    MacAddress src() const { return MacAddress::load(&this->bytes_[ethernet::kSrc]); }
     bool tagged() const {
         return this->size() >= ethernet::kTaggedHeaderLen &&
                this->u16(ethernet::kType) == static_cast<uint16_t>(EtherType::vlan);
@@ -110,16 +110,20 @@ class BasicEthernetView : public ViewBase<BasicEthernetView, Byte> {
     }
     std::span<Byte> payload() const { return this->range(header_len(), this->size()); }
 
-    void set_dst(MacAddr mac) requires Base::kMutable { mac.store(&this->bytes_[ethernet::kDst]); }
-    void set_src(MacAddr mac) requires Base::kMutable { mac.store(&this->bytes_[ethernet::kSrc]); }
+    void set_dst(MacAddress mac) requires Base::kMutable {
+        mac.store(&this->bytes_[ethernet::kDst]);
+    }
+    void set_src(MacAddress mac) requires Base::kMutable {
+        mac.store(&this->bytes_[ethernet::kSrc]);
+    }
 };
 
 using EthernetView = BasicEthernetView<const uint8_t>;
 using MutEthernetView = BasicEthernetView<uint8_t>;
 
 struct EthernetRepr {
-    MacAddr dst;
-    MacAddr src;
+    MacAddress dst;
+    MacAddress src;
     EtherType ethertype = EtherType::ipv4;  // of the payload
     std::optional<VlanTag> vlan;
 

@@ -18,7 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "wire/addr.h"
+#include "portway/net.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
 #include "wire/ip_protocol.h"
@@ -106,8 +106,8 @@ class BasicIpv4View : public ViewBase<BasicIpv4View, Byte> {
     uint8_t ttl() const { return this->u8(ipv4::kTtl); }
     IpProtocol protocol() const { return IpProtocol{this->u8(ipv4::kProtocol)}; }
     uint16_t checksum() const { return this->u16(ipv4::kChecksum); }
-    Ipv4Addr src() const { return Ipv4Addr::load(&this->bytes_[ipv4::kSrc]); }
-    Ipv4Addr dst() const { return Ipv4Addr::load(&this->bytes_[ipv4::kDst]); }
+    Ipv4Address src() const { return Ipv4Address::load(&this->bytes_[ipv4::kSrc]); }
+    Ipv4Address dst() const { return Ipv4Address::load(&this->bytes_[ipv4::kDst]); }
     std::span<Byte> header() const { return this->range(0, header_len()); }
     std::span<Byte> options() const { return this->range(ipv4::kMinHeaderLen, header_len()); }
     std::span<Byte> payload() const { return this->range(header_len(), this->size()); }
@@ -137,8 +137,12 @@ class BasicIpv4View : public ViewBase<BasicIpv4View, Byte> {
     void set_checksum(uint16_t checksum) requires Base::kMutable {
         this->set_u16(ipv4::kChecksum, checksum);
     }
-    void set_src(Ipv4Addr addr) requires Base::kMutable { addr.store(&this->bytes_[ipv4::kSrc]); }
-    void set_dst(Ipv4Addr addr) requires Base::kMutable { addr.store(&this->bytes_[ipv4::kDst]); }
+    void set_src(Ipv4Address addr) requires Base::kMutable {
+        addr.store(&this->bytes_[ipv4::kSrc]);
+    }
+    void set_dst(Ipv4Address addr) requires Base::kMutable {
+        addr.store(&this->bytes_[ipv4::kDst]);
+    }
 
     // Computes the header checksum over the header as it is now.
     void fill_checksum() requires Base::kMutable {
@@ -174,8 +178,8 @@ struct Ipv4Options {
 };
 
 struct Ipv4Repr {
-    Ipv4Addr src;
-    Ipv4Addr dst;
+    Ipv4Address src;
+    Ipv4Address dst;
     IpProtocol protocol = IpProtocol::udp;
     uint8_t ttl = 64;
     uint8_t tos = 0;  // DSCP and ECN (RFC 2474, RFC 3168)

@@ -30,7 +30,7 @@ Result<TcpControl, TcpError> control_of(uint8_t flags) {
 
 }  // namespace
 
-Result<TcpRepr, TcpError> TcpRepr::parse(const TcpView& view, Ipv4Addr src, Ipv4Addr dst,
+Result<TcpRepr, TcpError> TcpRepr::parse(const TcpView& view, Ipv4Address src, Ipv4Address dst,
                                          ChecksumMode mode) {
     // The checksum is mandatory in TCP (RFC 9293 §3.1): 0 is just a value.
     if (mode == ChecksumMode::software &&
@@ -89,7 +89,7 @@ uint8_t TcpRepr::flags() const {
     return static_cast<uint8_t>(f);
 }
 
-void TcpRepr::emit(MutBytes segment, Ipv4Addr src, Ipv4Addr dst, ChecksumMode mode) const {
+void TcpRepr::emit(MutBytes segment, Ipv4Address src, Ipv4Address dst, ChecksumMode mode) const {
     assert(segment.size() >= buffer_len() && buffer_len() <= 0xFFFF);
     const MutBytes bytes = segment.first(buffer_len());
     auto view = MutTcpView::unchecked(bytes);

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "wire/addr.h"
+#include "portway/net.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
 #include "wire/result.h"
@@ -128,7 +128,7 @@ struct TcpRepr {
     TcpOptions options;
     uint16_t payload_len = 0;
 
-    static Result<TcpRepr, TcpError> parse(const TcpView& view, Ipv4Addr src, Ipv4Addr dst,
+    static Result<TcpRepr, TcpError> parse(const TcpView& view, Ipv4Address src, Ipv4Address dst,
                                            ChecksumMode mode = ChecksumMode::software);
 
     std::size_t header_len() const { return tcp::kMinHeaderLen + options.buffer_len(); }
@@ -143,7 +143,7 @@ struct TcpRepr {
     // Writes header_len() bytes of header at the start of `segment`, whose
     // bytes [header_len(), buffer_len()) must already hold the payload (the
     // checksum covers it).
-    void emit(MutBytes segment, Ipv4Addr src, Ipv4Addr dst,
+    void emit(MutBytes segment, Ipv4Address src, Ipv4Address dst,
               ChecksumMode mode = ChecksumMode::software) const;
 
     bool operator==(const TcpRepr&) const = default;

@@ -2,7 +2,7 @@
 
 namespace portway::wire {
 
-Result<UdpRepr, UdpError> UdpRepr::parse(const UdpView& view, Ipv4Addr src, Ipv4Addr dst,
+Result<UdpRepr, UdpError> UdpRepr::parse(const UdpView& view, Ipv4Address src, Ipv4Address dst,
                                          ChecksumMode mode) {
     // RFC 768: an all-zero checksum field means the sender computed none.
     if (mode == ChecksumMode::software && view.checksum() != udp::kNoChecksum &&
@@ -13,7 +13,7 @@ Result<UdpRepr, UdpError> UdpRepr::parse(const UdpView& view, Ipv4Addr src, Ipv4
                    static_cast<uint16_t>(view.length() - udp::kHeaderLen)};
 }
 
-void UdpRepr::emit(MutBytes datagram, Ipv4Addr src, Ipv4Addr dst, ChecksumMode mode) const {
+void UdpRepr::emit(MutBytes datagram, Ipv4Address src, Ipv4Address dst, ChecksumMode mode) const {
     assert(datagram.size() >= buffer_len() && buffer_len() <= 0xFFFF);
     const MutBytes bytes = datagram.first(buffer_len());
     auto view = MutUdpView::unchecked(bytes);

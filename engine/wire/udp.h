@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "wire/addr.h"
+#include "portway/net.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
 #include "wire/result.h"
@@ -79,7 +79,7 @@ struct UdpRepr {
     uint16_t payload_len = 0;
 
     // `src` and `dst` are the IPv4 addresses, for the pseudo-header.
-    static Result<UdpRepr, UdpError> parse(const UdpView& view, Ipv4Addr src, Ipv4Addr dst,
+    static Result<UdpRepr, UdpError> parse(const UdpView& view, Ipv4Address src, Ipv4Address dst,
                                            ChecksumMode mode = ChecksumMode::software);
 
     static constexpr std::size_t header_len() { return udp::kHeaderLen; }
@@ -88,7 +88,7 @@ struct UdpRepr {
     // Writes the header into the first 8 bytes of `datagram`, whose next
     // payload_len bytes must already hold the payload (the checksum covers
     // it): build the payload in place first, then emit.
-    void emit(MutBytes datagram, Ipv4Addr src, Ipv4Addr dst,
+    void emit(MutBytes datagram, Ipv4Address src, Ipv4Address dst,
               ChecksumMode mode = ChecksumMode::software) const;
 
     bool operator==(const UdpRepr&) const = default;

@@ -36,7 +36,7 @@ class RelayHandler final : public UdpHandler {
   public:
     void on_datagram(UdpSocket& socket, const UdpDatagram& d) override {
         uint8_t body[6];
-        std::memcpy(body, &d.remote.address.value, 4);
+        d.remote.address.store(body);
         std::memcpy(body + 4, &d.remote.port, 2);
         socket.post(1 - socket.core(), body);
     }
@@ -45,7 +45,7 @@ class RelayHandler final : public UdpHandler {
         if (v.size() != 6)
             return;
         Endpoint to;
-        std::memcpy(&to.address.value, v.data(), 4);
+        to.address = Ipv4Address::load(v.data());
         std::memcpy(&to.port, v.data() + 4, 2);
         const uint8_t reply[2] = {static_cast<uint8_t>(from), static_cast<uint8_t>(socket.core())};
         socket.send_to(to, kRelayPort, reply);

@@ -32,7 +32,7 @@ class CoreMesh;
 
 struct Interface {
     uint16_t port = 0;
-    std::array<uint8_t, 6> mac{};
+    MacAddress mac;
     std::vector<Ipv4Prefix> addresses;
     uint16_t mtu = 1500;
     bool rx_ip_checksum = false;  // the device verifies IPv4 header checksums

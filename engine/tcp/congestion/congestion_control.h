@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <variant>
 
-#include "core/time.h"
+#include "portway/time.h"
 #include "tcp/congestion/cubic.h"
 #include "tcp/congestion/new_reno.h"
 #include "tcp/congestion/window.h"

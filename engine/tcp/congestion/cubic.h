@@ -18,7 +18,7 @@
 
 #include <cstdint>
 
-#include "core/time.h"
+#include "portway/time.h"
 #include "tcp/congestion/window.h"
 
 namespace portway::tcp {

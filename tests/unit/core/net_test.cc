@@ -8,7 +8,7 @@ namespace {
 TEST(Ipv4Address, ParseAndFormat) {
     auto a = Ipv4Address::parse("198.18.0.2");
     ASSERT_TRUE(a);
-    EXPECT_EQ(a->value, 0xC6120002u);
+    EXPECT_EQ(a->value(), 0xC6120002u);
     EXPECT_EQ(a->to_string(), "198.18.0.2");
     EXPECT_EQ(Ipv4Address::from_octets(198, 18, 0, 2), *a);
     for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "1..2.3", "a.b.c.d", "1.2.3.4 ",

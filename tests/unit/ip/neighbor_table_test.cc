@@ -9,9 +9,33 @@ namespace portway::ip {
 namespace {
 
 constexpr uint64_t kSec = 1'000'000'000;
+using Mac = MacAddress;
 const Mac kMacA{2, 0, 0, 0, 0, 0xa};
 
-using Table = NeighborTable<int>;
+// The table with addresses and times as plain integers, so the cases read
+// as numbers.
+class Table : public NeighborTable<int> {
+  public:
+    using NeighborTable<int>::NeighborTable;
+    ResolveResult resolve(uint32_t ip, int pkt, uint64_t now, Mac& mac, int& evicted,
+                          bool& did_evict) {
+        return NeighborTable::resolve(Ipv4Address(ip), pkt, TimePoint(now), mac, evicted,
+                                      did_evict);
+    }
+    template <typename Send>
+    void learn(uint32_t ip, const Mac& mac, uint64_t now, bool create, Send&& send) {
+        NeighborTable::learn(Ipv4Address(ip), mac, TimePoint(now), create, send);
+    }
+    template <typename Request, typename Drop>
+    void poll(uint64_t now, uint32_t slots, Request&& request, Drop&& drop) {
+        NeighborTable::poll(
+            TimePoint(now), slots, [&](Ipv4Address ip) { request(ip.value()); }, drop);
+    }
+    const Mac* lookup(uint32_t ip, uint64_t now) const {
+        return NeighborTable::lookup(Ipv4Address(ip), TimePoint(now));
+    }
+    uint32_t pending(uint32_t ip) const { return NeighborTable::pending(Ipv4Address(ip)); }
+};
 
 struct Resolve {
     ResolveResult result;
@@ -87,7 +111,7 @@ TEST(NeighborTable, RetriesOncePerSecondThenGivesUp) {
 
 TEST(NeighborTable, EntriesAgeOut) {
     NeighborConfig c;
-    c.reachable_ns = 5 * kSec;
+    c.reachable = Nanos(5 * kSec);
     Table t(c);
     t.learn(11, kMacA, 0, true, [](int, const Mac&) {});
     EXPECT_NE(t.lookup(11, 4 * kSec), nullptr);
@@ -124,7 +148,7 @@ TEST(NeighborTable, FullTableRefusesNewEntries) {
 TEST(NeighborTable, RandomOperationsMatchAModel) {
     NeighborConfig c;
     c.capacity = 64;
-    c.reachable_ns = 50;
+    c.reachable = Nanos(50);
     Table t(c);
     std::map<uint32_t, uint64_t> model;  // ip -> expiry
     std::mt19937 rng(7);
@@ -134,7 +158,7 @@ TEST(NeighborTable, RandomOperationsMatchAModel) {
         const auto ip = static_cast<uint32_t>(rng() % 40);
         if (rng() % 2 == 0 && (model.count(ip) || model.size() < 40)) {
             t.learn(ip, kMacA, now, true, [](int, const Mac&) {});
-            model[ip] = now + c.reachable_ns;
+            model[ip] = now + c.reachable.count();
         }
         t.poll(
             now, 4, [](uint32_t) {}, [](int) {});

@@ -20,8 +20,8 @@ uint8_t stream_byte(uint32_t offset, uint8_t salt) {
 
 namespace {
 
-const wire::Ipv4Addr kLocalAddr(0xc6120001);
-const wire::Ipv4Addr kRemoteAddr(0xc6120002);
+const Ipv4Address kLocalAddr(0xc6120001);
+const Ipv4Address kRemoteAddr(0xc6120002);
 
 std::string ms_text(Nanos d) {
     std::ostringstream os;

@@ -68,10 +68,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/time.h"
 #include "core/timer_wheel.h"
 #include "portway/drop_reason.h"
 #include "portway/tcp.h"
+#include "portway/time.h"
 #include "tcp/connection.h"
 
 namespace portway::tcp::test {
@@ -176,7 +176,8 @@ struct ScriptConfig {
     uint32_t peer_ts_base = 0;  // the peer's TSval base
     uint32_t send_buffer = 64 * 1024;
     uint32_t recv_buffer = 64 * 1024;
-    FourTuple tuple{0xc6120001, 0xc6120002, 80, 40000};  // 198.18.0.1:80 <- 198.18.0.2:40000
+    FourTuple tuple{Ipv4Address(0xc6120001), Ipv4Address(0xc6120002), 80,
+                    40000};  // 198.18.0.1:80 <- 198.18.0.2:40000
     uint16_t service = 80;
     // What a SYN cookie kept, for "<cookie" rows (open_from_cookie).
     Connection::CookieOptions cookie{1460, uint8_t{7}, true, true};

@@ -8,7 +8,8 @@ namespace portway::tcp {
 namespace {
 
 constexpr SipKey kKey{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
-constexpr FourTuple kTuple{0xC6120001, 0xC6120002, 80, 40000};  // 198.18.0.1:80 <- .2:40000
+constexpr FourTuple kTuple{Ipv4Address(0xC6120001), Ipv4Address(0xC6120002), 80,
+                           40000};  // 198.18.0.1:80 <- .2:40000
 
 TEST(Isn, SameTupleSameTimeSameIsn) {
     IsnGenerator gen(kKey);
@@ -38,10 +39,10 @@ TEST(Isn, TheOffsetDependsOnEveryTupleFieldAndTheKey) {
     const TimePoint t{};
     const SeqNum base = gen.generate(kTuple, t);
     FourTuple v = kTuple;
-    v.local_addr ^= 1;
+    v.local_addr = Ipv4Address(v.local_addr.value() ^ 1);
     EXPECT_NE(gen.generate(v, t), base);
     v = kTuple;
-    v.remote_addr ^= 1;
+    v.remote_addr = Ipv4Address(v.remote_addr.value() ^ 1);
     EXPECT_NE(gen.generate(v, t), base);
     v = kTuple;
     v.local_port ^= 1;

@@ -8,7 +8,7 @@ namespace portway::tcp {
 namespace {
 
 constexpr SipKey kKey{0x5eed5eed5eed5eedULL, 0x0badc0ffee0ddf00ULL};
-constexpr FourTuple kTuple{0xC6120001, 0xC6120002, 443, 51515};
+constexpr FourTuple kTuple{Ipv4Address(0xC6120001), Ipv4Address(0xC6120002), 443, 51515};
 
 // The ACK a client sends back: SEG.SEQ = its ISN + 1, SEG.ACK = cookie + 1.
 SynCookieCheck answer(const SynCookies& c, const FourTuple& tuple, SeqNum client_isn, SeqNum cookie,

@@ -1,4 +1,4 @@
-#include "core/time.h"
+#include "portway/time.h"
 
 #include <gtest/gtest.h>
 

@@ -37,7 +37,7 @@ TEST(Arp, ParsesRequestFromPaddedFrame) {
 
 TEST(Arp, BuildsTheGoldenRequestFrame) {
     std::vector<uint8_t> frame(42, 0xA5);
-    const EthernetRepr eth{kBroadcastMac, kClientMac, EtherType::arp, std::nullopt};
+    const EthernetRepr eth{MacAddress::broadcast(), kClientMac, EtherType::arp, std::nullopt};
     eth.emit(frame);
     ArpRepr::request(kClientMac, kClientIp, kServerIp).emit(MutBytes(frame).subspan(14));
     EXPECT_TRUE(std::ranges::equal(frame, Bytes(golden::kArpRequestFrame).first(42)));

@@ -1,6 +1,6 @@
 // Byte order, addresses and the error-name tables shared by all headers.
 #include "wire/bytes.h"
-#include "wire/addr.h"
+#include "portway/net.h"
 #include "wire/arp.h"
 #include "wire/ethernet.h"
 #include "wire/icmp.h"
@@ -22,7 +22,7 @@ static_assert(!std::is_convertible_v<uint16_t, Be16>);
 static_assert(!std::is_convertible_v<Be16, uint16_t>);
 static_assert(!std::is_convertible_v<uint32_t, Be32>);
 static_assert(!std::is_convertible_v<Be32, uint32_t>);
-static_assert(!std::is_convertible_v<uint32_t, Ipv4Addr>);
+static_assert(!std::is_convertible_v<uint32_t, Ipv4Address>);
 // A const view cannot write, a mutable one converts to a const one.
 static_assert(std::is_convertible_v<MutIpv4View, Ipv4View>);
 static_assert(!std::is_convertible_v<Ipv4View, MutIpv4View>);
@@ -60,79 +60,79 @@ TEST(WireBytes, RawIsTheMemoryImage) {
 }
 
 TEST(WireAddr, Ipv4ParseAndFormat) {
-    const auto a = Ipv4Addr::parse("198.18.0.2");
+    const auto a = Ipv4Address::parse("198.18.0.2");
     ASSERT_TRUE(a);
-    EXPECT_EQ(a->host(), 0xC6120002u);
+    EXPECT_EQ(a->value(), 0xC6120002u);
     EXPECT_EQ(a->format().view(), "198.18.0.2");
-    EXPECT_EQ(Ipv4Addr::from_octets(255, 255, 255, 255).format().view(), "255.255.255.255");
-    EXPECT_EQ(Ipv4Addr().format().view(), "0.0.0.0");
-    EXPECT_EQ(Ipv4Addr::from_octets(10, 0, 100, 9).format().view(), "10.0.100.9");
+    EXPECT_EQ(Ipv4Address::from_octets(255, 255, 255, 255).format().view(), "255.255.255.255");
+    EXPECT_EQ(Ipv4Address().format().view(), "0.0.0.0");
+    EXPECT_EQ(Ipv4Address::from_octets(10, 0, 100, 9).format().view(), "10.0.100.9");
 }
 
 TEST(WireAddr, Ipv4ParseRejectsMalformed) {
     for (const char* bad :
          {"", "198.18.0", "198.18.0.2.1", "198.18.0.256", "198.18..2", "198.18.0.02", "198.18.0.2 ",
           " 198.18.0.2", "198.18.0.x", "1234.1.1.1", "198.18.0.-1", "198.18.0.2/24"}) {
-        EXPECT_FALSE(Ipv4Addr::parse(bad)) << bad;
+        EXPECT_FALSE(Ipv4Address::parse(bad)) << bad;
     }
-    EXPECT_TRUE(Ipv4Addr::parse("0.0.0.0"));
+    EXPECT_TRUE(Ipv4Address::parse("0.0.0.0"));
 }
 
 TEST(WireAddr, Ipv4PrefixHelpers) {
-    const Ipv4Addr a = Ipv4Addr::from_octets(198, 18, 0, 2);
-    EXPECT_EQ(Ipv4Addr::prefix_mask(0), 0u);
-    EXPECT_EQ(Ipv4Addr::prefix_mask(24), 0xFFFFFF00u);
-    EXPECT_EQ(Ipv4Addr::prefix_mask(32), 0xFFFFFFFFu);
-    EXPECT_TRUE(a.in_subnet(Ipv4Addr::from_octets(198, 18, 0, 0), 24));
-    EXPECT_FALSE(a.in_subnet(Ipv4Addr::from_octets(198, 18, 1, 0), 24));
-    EXPECT_TRUE(a.in_subnet(Ipv4Addr::from_octets(10, 0, 0, 0), 0));
-    EXPECT_EQ(a.network(16), Ipv4Addr::from_octets(198, 18, 0, 0));
-    EXPECT_EQ(a.subnet_broadcast(24), Ipv4Addr::from_octets(198, 18, 0, 255));
+    const Ipv4Address a = Ipv4Address::from_octets(198, 18, 0, 2);
+    EXPECT_EQ(Ipv4Address::prefix_mask(0), 0u);
+    EXPECT_EQ(Ipv4Address::prefix_mask(24), 0xFFFFFF00u);
+    EXPECT_EQ(Ipv4Address::prefix_mask(32), 0xFFFFFFFFu);
+    EXPECT_TRUE(a.in_subnet(Ipv4Address::from_octets(198, 18, 0, 0), 24));
+    EXPECT_FALSE(a.in_subnet(Ipv4Address::from_octets(198, 18, 1, 0), 24));
+    EXPECT_TRUE(a.in_subnet(Ipv4Address::from_octets(10, 0, 0, 0), 0));
+    EXPECT_EQ(a.network(16), Ipv4Address::from_octets(198, 18, 0, 0));
+    EXPECT_EQ(a.subnet_broadcast(24), Ipv4Address::from_octets(198, 18, 0, 255));
     EXPECT_TRUE(a.is_benchmarking());
-    EXPECT_TRUE(Ipv4Addr::from_octets(198, 19, 255, 255).is_benchmarking());
-    EXPECT_FALSE(Ipv4Addr::from_octets(198, 20, 0, 1).is_benchmarking());
-    EXPECT_TRUE(Ipv4Addr::from_octets(224, 0, 0, 22).is_multicast());
-    EXPECT_TRUE(Ipv4Addr::from_octets(127, 0, 0, 1).is_loopback());
-    EXPECT_TRUE(Ipv4Addr::from_octets(169, 254, 1, 1).is_link_local());
-    EXPECT_TRUE(Ipv4Addr(0xFFFFFFFF).is_broadcast());
-    EXPECT_TRUE(Ipv4Addr().is_unspecified());
-    EXPECT_LT(Ipv4Addr::from_octets(198, 18, 0, 1), a);
+    EXPECT_TRUE(Ipv4Address::from_octets(198, 19, 255, 255).is_benchmarking());
+    EXPECT_FALSE(Ipv4Address::from_octets(198, 20, 0, 1).is_benchmarking());
+    EXPECT_TRUE(Ipv4Address::from_octets(224, 0, 0, 22).is_multicast());
+    EXPECT_TRUE(Ipv4Address::from_octets(127, 0, 0, 1).is_loopback());
+    EXPECT_TRUE(Ipv4Address::from_octets(169, 254, 1, 1).is_link_local());
+    EXPECT_TRUE(Ipv4Address(0xFFFFFFFF).is_broadcast());
+    EXPECT_TRUE(Ipv4Address().is_unspecified());
+    EXPECT_LT(Ipv4Address::from_octets(198, 18, 0, 1), a);
 }
 
 TEST(WireAddr, Ipv4LoadStoreNetworkOrder) {
     uint8_t buf[5] = {};
-    Ipv4Addr::from_octets(198, 18, 0, 2).store(buf + 1);
+    Ipv4Address::from_octets(198, 18, 0, 2).store(buf + 1);
     EXPECT_EQ(buf[1], 198);
     EXPECT_EQ(buf[4], 2);
-    EXPECT_EQ(Ipv4Addr::load(buf + 1), Ipv4Addr::from_octets(198, 18, 0, 2));
-    EXPECT_EQ(Ipv4Addr::from_octets(198, 18, 0, 2).octets()[0], 198);
+    EXPECT_EQ(Ipv4Address::load(buf + 1), Ipv4Address::from_octets(198, 18, 0, 2));
+    EXPECT_EQ(Ipv4Address::from_octets(198, 18, 0, 2).octets()[0], 198);
 }
 
 TEST(WireAddr, MacParseFormatAndKinds) {
-    const auto m = MacAddr::parse("02:00:00:00:00:0A");
+    const auto m = MacAddress::parse("02:00:00:00:00:0A");
     ASSERT_TRUE(m);
-    EXPECT_EQ(*m, MacAddr(2, 0, 0, 0, 0, 0x0a));
+    EXPECT_EQ(*m, MacAddress(2, 0, 0, 0, 0, 0x0a));
     EXPECT_EQ(m->format().view(), "02:00:00:00:00:0a");
-    EXPECT_EQ(MacAddr::parse("02-00-00-00-00-0a"), m);
+    EXPECT_EQ(MacAddress::parse("02-00-00-00-00-0a"), m);
     EXPECT_TRUE(m->is_unicast());
     EXPECT_TRUE(m->is_locally_administered());
-    EXPECT_TRUE(kBroadcastMac.is_broadcast());
-    EXPECT_TRUE(kBroadcastMac.is_multicast());
-    EXPECT_TRUE(MacAddr(0x01, 0x00, 0x5e, 0, 0, 0x16).is_multicast());
-    EXPECT_FALSE(MacAddr(0x01, 0x00, 0x5e, 0, 0, 0x16).is_broadcast());
-    EXPECT_TRUE(MacAddr().is_zero());
+    EXPECT_TRUE(MacAddress::broadcast().is_broadcast());
+    EXPECT_TRUE(MacAddress::broadcast().is_multicast());
+    EXPECT_TRUE(MacAddress(0x01, 0x00, 0x5e, 0, 0, 0x16).is_multicast());
+    EXPECT_FALSE(MacAddress(0x01, 0x00, 0x5e, 0, 0, 0x16).is_broadcast());
+    EXPECT_TRUE(MacAddress().is_zero());
     for (const char* bad : {"", "02:00:00:00:00", "02:00:00:00:00:0a:", "02:00-00:00:00:0a",
                             "02:00:00:00:00:0g", "0200.0000.000a", "2:00:00:00:00:0a0"}) {
-        EXPECT_FALSE(MacAddr::parse(bad)) << bad;
+        EXPECT_FALSE(MacAddress::parse(bad)) << bad;
     }
 }
 
 TEST(WireAddr, MacLoadStore) {
     uint8_t buf[7] = {};
-    MacAddr(2, 0, 0, 0, 0, 1).store(buf + 1);
+    MacAddress(2, 0, 0, 0, 0, 1).store(buf + 1);
     EXPECT_EQ(buf[1], 2);
     EXPECT_EQ(buf[6], 1);
-    EXPECT_EQ(MacAddr::load(buf + 1), MacAddr(2, 0, 0, 0, 0, 1));
+    EXPECT_EQ(MacAddress::load(buf + 1), MacAddress(2, 0, 0, 0, 0, 1));
 }
 
 // Every error has a distinct, non-empty name and help text: the IP layer

@@ -131,8 +131,8 @@ TEST(Checksum, PseudoHeaderMatchesItsBytes) {
     const std::vector<uint8_t> pseudo = {0xc6, 0x12, 0x00, 0x01, 0xc6, 0x12,
                                          0x00, 0x02, 0x00, 0x06, 0x00, 0x3c};
     const Checksum c =
-        ipv4_pseudo_header(Ipv4Addr::from_octets(198, 18, 0, 1),
-                           Ipv4Addr::from_octets(198, 18, 0, 2), IpProtocol::tcp, 60);
+        ipv4_pseudo_header(Ipv4Address::from_octets(198, 18, 0, 1),
+                           Ipv4Address::from_octets(198, 18, 0, 2), IpProtocol::tcp, 60);
     EXPECT_EQ(c.sum(), reference_sum(pseudo));
 }
 
@@ -164,10 +164,10 @@ TEST(Checksum, IncrementalUpdateMatchesRecomputeForIpv4Fields) {
                     return checksum_update16(before, old_word, load_be16(&h[ipv4::kTtl]));
                 }
                 case 1: {  // an address (NAT)
-                    const uint32_t old_src = view.src().host();
-                    const Ipv4Addr src(static_cast<uint32_t>(rng()));
+                    const uint32_t old_src = view.src().value();
+                    const Ipv4Address src(static_cast<uint32_t>(rng()));
                     view.set_src(src);
-                    return checksum_update32(before, old_src, src.host());
+                    return checksum_update32(before, old_src, src.value());
                 }
                 default: {
                     const uint16_t old_ident = view.ident();
@@ -189,17 +189,17 @@ TEST(Checksum, IncrementalUpdateMatchesRecomputeForTcpPseudoHeader) {
     for (int round = 0; round < 1000; ++round) {
         auto segment = random_bytes(rng, 20 + rng() % 64);
         segment[tcp::kDataOffset] = 0x50;
-        const Ipv4Addr src(static_cast<uint32_t>(rng()));
-        const Ipv4Addr dst(static_cast<uint32_t>(rng()));
+        const Ipv4Address src(static_cast<uint32_t>(rng()));
+        const Ipv4Address dst(static_cast<uint32_t>(rng()));
         fill_ipv4_l4_checksum(segment, tcp::kChecksum, src, dst, IpProtocol::tcp,
                               ChecksumMode::software);
         const uint16_t before = load_be16(&segment[tcp::kChecksum]);
 
-        const Ipv4Addr new_src(static_cast<uint32_t>(rng()));
+        const Ipv4Address new_src(static_cast<uint32_t>(rng()));
         const uint16_t old_port = load_be16(&segment[tcp::kSrcPort]);
         const auto new_port = static_cast<uint16_t>(rng());
         store_be16(&segment[tcp::kSrcPort], new_port);
-        uint16_t updated = checksum_update32(before, src.host(), new_src.host());
+        uint16_t updated = checksum_update32(before, src.value(), new_src.value());
         updated = checksum_update16(updated, old_port, new_port);
 
         store_be16(&segment[tcp::kChecksum], updated);
@@ -214,8 +214,8 @@ TEST(Checksum, OffloadLeavesThePseudoHeaderSum) {
     // DPDK's TX L4 offload wants the pseudo-header sum, not complemented,
     // in the checksum field (what rte_ipv4_phdr_cksum computes).
     std::vector<uint8_t> segment(28, 0xA5);
-    const Ipv4Addr a = Ipv4Addr::from_octets(198, 18, 0, 1);
-    const Ipv4Addr b = Ipv4Addr::from_octets(198, 18, 0, 2);
+    const Ipv4Address a = Ipv4Address::from_octets(198, 18, 0, 1);
+    const Ipv4Address b = Ipv4Address::from_octets(198, 18, 0, 2);
     fill_ipv4_l4_checksum(segment, 6, a, b, IpProtocol::udp, ChecksumMode::offload);
     const std::vector<uint8_t> pseudo = {0xc6, 0x12, 0x00, 0x01, 0xc6, 0x12,
                                          0x00, 0x02, 0x00, 0x11, 0x00, 0x1c};
@@ -225,8 +225,8 @@ TEST(Checksum, OffloadLeavesThePseudoHeaderSum) {
 TEST(Checksum, UdpZeroIsSentAsAllOnes) {
     // Find a payload whose checksum computes to 0, then check it goes out
     // as 0xFFFF (RFC 768) and still verifies.
-    const Ipv4Addr a = Ipv4Addr::from_octets(198, 18, 0, 1);
-    const Ipv4Addr b = Ipv4Addr::from_octets(198, 18, 0, 2);
+    const Ipv4Address a = Ipv4Address::from_octets(198, 18, 0, 1);
+    const Ipv4Address b = Ipv4Address::from_octets(198, 18, 0, 2);
     std::vector<uint8_t> segment = {0x9c, 0x40, 0x00, 0x07, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00};
     store_be16(&segment[8], ipv4_l4_checksum(a, b, IpProtocol::udp, segment));  // sum -> 0xFFFF
     fill_ipv4_l4_checksum(segment, 6, a, b, IpProtocol::udp, ChecksumMode::software);

@@ -9,16 +9,16 @@
 #include <utility>
 #include <vector>
 
-#include "wire/addr.h"
+#include "portway/net.h"
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
 namespace portway::wire::golden {
 
-inline constexpr MacAddr kClientMac{2, 0, 0, 0, 0, 1};
-inline constexpr MacAddr kServerMac{2, 0, 0, 0, 0, 2};
-inline constexpr Ipv4Addr kClientIp = Ipv4Addr::from_octets(198, 18, 0, 1);
-inline constexpr Ipv4Addr kServerIp = Ipv4Addr::from_octets(198, 18, 0, 2);
+inline constexpr MacAddress kClientMac{2, 0, 0, 0, 0, 1};
+inline constexpr MacAddress kServerMac{2, 0, 0, 0, 0, 2};
+inline constexpr Ipv4Address kClientIp = Ipv4Address::from_octets(198, 18, 0, 1);
+inline constexpr Ipv4Address kServerIp = Ipv4Address::from_octets(198, 18, 0, 2);
 
 // ARP request: who has 198.18.0.2? tell 198.18.0.1 (60 bytes with padding)
 extern const std::vector<uint8_t> kArpRequestFrame;
@@ -64,7 +64,7 @@ auto check_and_parse(Bytes bytes, const Args&... args)
 }
 
 // The IPv4 header the golden packets have: TTL 64, DF, no options.
-inline Ipv4Repr ipv4_header(Ipv4Addr src, Ipv4Addr dst, IpProtocol protocol,
+inline Ipv4Repr ipv4_header(Ipv4Address src, Ipv4Address dst, IpProtocol protocol,
                             std::size_t payload_len) {
     Ipv4Repr ip;
     ip.src = src;

@@ -215,8 +215,9 @@ TEST(Tcp, RejectsEveryMalformedSegment) {
     flipped[30] ^= 0x01;
     EXPECT_EQ(parse(flipped).maybe_error(), TcpError::bad_checksum);
     const auto view = *TcpView::check(good);
-    EXPECT_EQ(TcpRepr::parse(view, kClientIp, Ipv4Addr::from_octets(198, 18, 0, 3)).maybe_error(),
-              TcpError::bad_checksum);
+    EXPECT_EQ(
+        TcpRepr::parse(view, kClientIp, Ipv4Address::from_octets(198, 18, 0, 3)).maybe_error(),
+        TcpError::bad_checksum);
 }
 
 }  // namespace

@@ -146,8 +146,9 @@ TEST(Udp, RejectsEveryMalformedDatagram) {
     EXPECT_EQ(parse(flipped).maybe_error(), UdpError::bad_checksum);
     // The addresses are covered too (pseudo-header).
     const auto view = *UdpView::check(good);
-    EXPECT_EQ(UdpRepr::parse(view, kClientIp, Ipv4Addr::from_octets(198, 18, 0, 3)).maybe_error(),
-              UdpError::bad_checksum);
+    EXPECT_EQ(
+        UdpRepr::parse(view, kClientIp, Ipv4Address::from_octets(198, 18, 0, 3)).maybe_error(),
+        UdpError::bad_checksum);
 }
 
 }  // namespace

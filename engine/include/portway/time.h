@@ -1,7 +1,7 @@
 // Time as a value: `Nanos` (a duration) and `TimePoint` (an instant on the
 // engine's monotonic clock), both whole nanoseconds in a uint64_t.
 //
-// Protocol code never reads a clock (DESIGN.md "Time is a parameter"): the
+// Protocol code never reads a clock (docs/layers.md, "time is a parameter"): the
 // poll loop reads the TSC once per burst, converts it to a TimePoint and
 // passes it down; unit tests pass a simulated one. Two strong types rather
 // than raw integers so that "an instant plus an instant" and "a duration
@@ -11,8 +11,7 @@
 // or elapsed time computed from a peer-influenced instant that lies in the
 // future must not wrap to 584 years.
 //
-// This header depends on nothing in tcp/ and lives in namespace portway so
-// the core timer wheel can share it.
+// One time type for every layer and the handler API (Context::now()).
 #pragma once
 
 #include <compare>
