@@ -1,32 +1,28 @@
-#include <rte_mbuf.h>
+#include "portway/payload.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include "portway/udp.h"
-
 namespace portway {
 
-void PayloadView::for_each_segment(const std::function<void(std::span<const uint8_t>)>& f) const {
-    if (head_ == nullptr) {
-        if (!bytes_.empty())
-            f(bytes_);
-        if (!bytes2_.empty())
-            f(bytes2_);
-        return;
-    }
-    uint32_t skip = offset_;
-    uint32_t left = length_;
-    for (const rte_mbuf* m = head_; m != nullptr && left != 0; m = m->next) {
-        if (skip >= m->data_len) {
+std::span<const uint8_t> PayloadView::contiguous() const {
+    if (head_ != nullptr) {
+        // The view's bytes all in the segment where it starts?
+        const rte_mbuf* m = head_;
+        uint32_t skip = offset_;
+        while (m != nullptr && skip >= m->data_len) {
             skip -= m->data_len;
-            continue;
+            m = m->next;
         }
-        const uint32_t n = std::min<uint32_t>(m->data_len - skip, left);
-        f({rte_pktmbuf_mtod_offset(m, const uint8_t*, skip), n});
-        left -= n;
-        skip = 0;
+        if (m == nullptr)
+            return {};
+        if (m->data_len - skip < length_)
+            return {};
+        return {rte_pktmbuf_mtod_offset(m, const uint8_t*, skip), length_};
     }
+    if (second_.empty())
+        return first_;
+    return first_.empty() ? second_ : std::span<const uint8_t>();
 }
 
 uint32_t PayloadView::copy_to(std::span<uint8_t> out, uint32_t from) const {
@@ -51,12 +47,12 @@ PayloadView PayloadView::sub(uint32_t from, uint32_t length) const {
     length = std::min(length, length_ - from);
     if (head_ != nullptr)
         return PayloadView(head_, offset_ + from, length);
-    if (from >= bytes_.size()) {
+    if (from >= first_.size()) {
         return PayloadView(
-            bytes2_.subspan(std::min<std::size_t>(from - bytes_.size(), bytes2_.size()), length));
+            second_.subspan(std::min<std::size_t>(from - first_.size(), second_.size()), length));
     }
-    const auto first = bytes_.subspan(from, std::min<std::size_t>(length, bytes_.size() - from));
-    return PayloadView(first, bytes2_.first(length - first.size()));
+    const auto first = first_.subspan(from, std::min<std::size_t>(length, first_.size() - from));
+    return PayloadView(first, second_.first(length - first.size()));
 }
 
 std::vector<uint8_t> PayloadView::to_vector() const {

@@ -107,6 +107,10 @@ void register_stack_options(OptionParser& parser, StackConfig& config) {
     parser.add_seconds("--frag-timeout", "reassembly timeout (default 30)", &config.frag_timeout_s);
     parser.add_uint("--icmp-rate", "N", "ICMP errors per second per core (default 100)", 0, 1000000,
                     [&config](uint64_t v) { config.icmp_rate = static_cast<uint32_t>(v); });
+    parser.add_uint("--udp-sockets", "N",
+                    "UDP sockets per core: served ports and client sockets (default 4096)", 16,
+                    65535,
+                    [&config](uint64_t v) { config.udp_sockets = static_cast<uint32_t>(v); });
     register_tcp_options(parser, config.tcp);
     parser.add_uint("--icmp-burst", "N", "ICMP error burst per core (default 50)", 1, 1000000,
                     [&config](uint64_t v) { config.icmp_burst = static_cast<uint32_t>(v); });

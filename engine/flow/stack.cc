@@ -5,8 +5,8 @@
 
 #include <random>
 
+#include "flow/core_stack.h"
 #include "flow/port_table.h"
-#include "flow/stack_stage.h"
 #include "flow/steering.h"
 #include "ip/route_table.h"
 
@@ -105,53 +105,25 @@ Expected<std::unique_ptr<Stack>> Stack::create(const StackConfig& config, Engine
     return stack;
 }
 
-namespace {
-
-// Binds every port of `service` for `protocol` (all or none) and appends
-// the service to its list; its index in that list is its id in the table.
-template <class Service>
-Status bind_service(flow::PortTable& table, flow::Protocol protocol, Service service,
-                    std::vector<Service>& services, std::vector<std::string>& names) {
+Status Stack::add_service(Service service) {
     if (!service.make_handler)
         return Status::error("service " + service.name + " has no handler");
     std::vector<flow::PortBinding> bindings;
-    for (uint16_t p : service.ports)
-        bindings.push_back({protocol, p});
-    const auto id = static_cast<flow::ServiceId>(services.size());
-    if (Status s = table.bind(id, bindings, names); !s)
+    for (uint16_t p : service.udp_ports)
+        bindings.push_back({flow::Protocol::udp, p});
+    for (uint16_t p : service.tcp_ports)
+        bindings.push_back({flow::Protocol::tcp, p});
+    const auto id = static_cast<flow::ServiceId>(services_.size());
+    if (Status s = port_table_->bind(id, bindings, service_names_); !s)
         return Status::error("service " + service.name + ": " + s.message());
-    names.push_back(service.name);
-    services.push_back(std::move(service));
+    service_names_.push_back(service.name);
+    services_.push_back(std::move(service));
     return {};
-}
-
-}  // namespace
-
-Status Stack::add_udp_service(UdpService service) {
-    return bind_service(*port_table_, flow::Protocol::udp, std::move(service), udp_services_,
-                        udp_service_names_);
-}
-
-Status Stack::add_tcp_service(TcpService service) {
-    return bind_service(*port_table_, flow::Protocol::tcp, std::move(service), tcp_services_,
-                        tcp_service_names_);
 }
 
 Engine::StageFactory Stack::stage_factory() {
     return [this](Worker& worker) -> std::unique_ptr<PacketStage> {
-        ip::ReassemblyConfig frag;
-        frag.max_datagrams = config_.frag_datagrams;
-        frag.max_mbufs = config_.frag_mbufs;
-        frag.timeout_ns = static_cast<uint64_t>(config_.frag_timeout_s * 1e9);
-        auto reassembler = ip::Reassembler::create(
-            frag, static_cast<int>(rte_lcore_to_socket_id(worker.lcore())),
-            [](void* ctx, rte_mbuf* m, DropReason reason) {
-                static_cast<Worker*>(ctx)->drop(m, reason);
-            },
-            &worker);
-        if (!reassembler)
-            return nullptr;
-        return std::make_unique<flow::StackStage>(*this, worker, *reassembler);
+        return flow::CoreStack::create(*this, worker);
     };
 }
 
@@ -176,16 +148,18 @@ std::vector<std::string> Stack::describe() const {
     }
     for (const auto& r : routes_->routes())
         lines.push_back("route " + r.to_string());
-    for (const auto& s : udp_services_) {
-        std::string line = "service " + s.name + " on udp";
-        for (uint16_t p : s.ports)
-            line.append(" ").append(std::to_string(p));
-        lines.push_back(line);
-    }
-    for (const auto& s : tcp_services_) {
-        std::string line = "service " + s.name + " on tcp";
-        for (uint16_t p : s.ports)
-            line.append(" ").append(std::to_string(p));
+    for (const auto& s : services_) {
+        std::string line = "service " + s.name;
+        if (!s.udp_ports.empty()) {
+            line.append(" on udp");
+            for (uint16_t p : s.udp_ports)
+                line.append(" ").append(std::to_string(p));
+        }
+        if (!s.tcp_ports.empty()) {
+            line.append(s.udp_ports.empty() ? " on tcp" : ", tcp");
+            for (uint16_t p : s.tcp_ports)
+                line.append(" ").append(std::to_string(p));
+        }
         lines.push_back(line);
     }
     const TcpConfig& t = config_.tcp;

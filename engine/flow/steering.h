@@ -16,7 +16,11 @@
 //
 // Messages (ARP learnt, a handler's post to its twin on another core) go
 // through a second ring per pair, carried in an mbuf: bounded, in order per
-// pair, counted when full.
+// pair, counted when full. A third ring carries UDP datagrams past IPv4
+// input to the core of the client socket they are for, when the flow hash
+// brought them elsewhere (a reply from a peer other than the one a socket
+// was opened for, or a reassembled one, whose fragments were steered by
+// addresses alone).
 #pragma once
 
 #include <rte_mbuf.h>
@@ -47,16 +51,20 @@ class CoreMesh {
     unsigned workers() const { return workers_; }
     rte_ring* packets(unsigned from, unsigned to) const { return packets_[from * workers_ + to]; }
     rte_ring* messages(unsigned from, unsigned to) const { return messages_[from * workers_ + to]; }
+    rte_ring* datagrams(unsigned from, unsigned to) const {
+        return datagrams_[from * workers_ + to];
+    }
 
   private:
     explicit CoreMesh(unsigned workers) : workers_(workers) {}
     unsigned workers_;
     std::vector<rte_ring*> packets_;  // [from][to], nullptr on the diagonal
     std::vector<rte_ring*> messages_;
+    std::vector<rte_ring*> datagrams_;
 };
 
 // The header of a message mbuf; the payload follows it.
-enum class MessageKind : uint8_t { arp_learnt, udp_post, tcp_post };
+enum class MessageKind : uint8_t { arp_learnt, service_post };
 struct MessageHeader {
     MessageKind kind;
     uint8_t from_core;

@@ -86,7 +86,7 @@ bool Reassembler::evict_oldest() {
     return false;
 }
 
-void Reassembler::expire(uint64_t now) {
+void Reassembler::expire(TimePoint now) {
     while (fifo_size_ != 0) {
         const Expiry e = fifo_[fifo_head_];
         Slot& s = slots_[e.slot];
@@ -113,7 +113,8 @@ void Reassembler::clear() {
     fifo_size_ = 0;
 }
 
-rte_mbuf* Reassembler::add(rte_mbuf* m, const Fragment& f, uint64_t now, uint32_t& payload_length) {
+rte_mbuf* Reassembler::add(rte_mbuf* m, const Fragment& f, TimePoint now,
+                           uint32_t& payload_length) {
     // RFC 791: every fragment but the last carries a multiple of 8 bytes.
     if ((f.more_fragments && (f.length % 8 != 0 || f.length == 0)) ||
         f.offset + f.length > kMaxPayload) {
@@ -141,7 +142,7 @@ rte_mbuf* Reassembler::add(rte_mbuf* m, const Fragment& f, uint64_t now, uint32_
         s.count = 0;
         s.received = 0;
         s.total = 0;
-        s.deadline = now + config_.timeout_ns;
+        s.deadline = now + config_.timeout;
         ++live_;
         const uint32_t tail = static_cast<uint32_t>((fifo_head_ + fifo_size_) % fifo_.size());
         fifo_[tail] = {static_cast<uint32_t>(pos), s.generation};

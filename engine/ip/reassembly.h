@@ -26,7 +26,9 @@
 #include <vector>
 
 #include "portway/drop_reason.h"
+#include "portway/net.h"
 #include "portway/status.h"
+#include "portway/time.h"
 
 struct rte_mbuf;
 struct rte_hash;
@@ -34,15 +36,15 @@ struct rte_hash;
 namespace portway::ip {
 
 struct ReassemblyConfig {
-    uint32_t max_datagrams = 1024;         // incomplete datagrams held per core
-    uint32_t max_fragments = 64;           // per datagram
-    uint32_t max_mbufs = 4096;             // fragments held per core, all datagrams together
-    uint64_t timeout_ns = 30'000'000'000;  // RFC 791 suggests 15 s upwards; Linux uses 30 s
+    uint32_t max_datagrams = 1024;  // incomplete datagrams held per core
+    uint32_t max_fragments = 64;    // per datagram
+    uint32_t max_mbufs = 4096;      // fragments held per core, all datagrams together
+    Nanos timeout = seconds(30);    // RFC 791 suggests 15 s upwards; Linux uses 30 s
 };
 
 struct FragmentKey {
-    uint32_t source;
-    uint32_t destination;
+    Ipv4Address source;
+    Ipv4Address destination;
     uint16_t id;
     uint8_t protocol;
     uint8_t pad = 0;
@@ -76,10 +78,10 @@ class Reassembler {
     // arrived: the first fragment's mbuf (its headers intact) with the other
     // fragments' payloads chained behind, in order; `payload_length` is the
     // datagram's payload size. Otherwise returns nullptr (kept or dropped).
-    rte_mbuf* add(rte_mbuf* m, const Fragment& f, uint64_t now, uint32_t& payload_length);
+    rte_mbuf* add(rte_mbuf* m, const Fragment& f, TimePoint now, uint32_t& payload_length);
 
     // Frees datagrams whose time is up. Call once per loop iteration.
-    void expire(uint64_t now);
+    void expire(TimePoint now);
     // Frees everything (shutdown).
     void clear();
 
@@ -96,7 +98,7 @@ class Reassembler {
     };
     struct Slot {
         FragmentKey key{};
-        uint64_t deadline = 0;
+        TimePoint deadline;
         uint32_t generation = 0;
         uint32_t total = 0;  // payload size, known once the last fragment arrived
         uint32_t received = 0;

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "portway/time.h"
+
 namespace portway::ip {
 
 class TokenBucket {
@@ -18,8 +20,8 @@ class TokenBucket {
         : per_second_(per_second), burst_(burst), tokens_(burst) {}
 
     // Takes one token if there is one, refilling first from the time elapsed.
-    bool take(uint64_t now_ns) {
-        refill(now_ns);
+    bool take(TimePoint now) {
+        refill(now.ns());
         if (tokens_ == 0)
             return false;
         --tokens_;

@@ -59,11 +59,12 @@ void Connection::attach_buffers(std::span<uint8_t> send, std::span<uint8_t> rece
     recv_buf_ = ByteRing(receive);
 }
 
-void Connection::init(ConnectionHost& host, const FourTuple& tuple, TcpHandler* handler,
-                      uint16_t service, unsigned core) {
+void Connection::init(ConnectionHost& host, const FourTuple& tuple, Handler* handler,
+                      Context* context, uint16_t service, unsigned core) {
     host_ = &host;
     tuple_ = tuple;
     handler_ = handler;
+    context_ = context;
     service_ = service;
     core_ = core;
     const ConnectionParams& p = host.params();
@@ -120,8 +121,9 @@ void Connection::start_congestion_control() {
 }
 
 void Connection::open_passive(ConnectionHost& host, const FourTuple& tuple, const SegmentIn& syn,
-                              SeqNum iss, TcpHandler* handler, uint16_t service, unsigned core) {
-    init(host, tuple, handler, service, core);
+                              SeqNum iss, Handler* handler, Context* context, uint16_t service,
+                              unsigned core) {
+    init(host, tuple, handler, context, service, core);
     active_ = false;
     const wire::TcpRepr& h = syn.header;
     iss_ = snd_una_ = snd_nxt_ = snd_max_ = iss;
@@ -137,8 +139,9 @@ void Connection::open_passive(ConnectionHost& host, const FourTuple& tuple, cons
 
 void Connection::open_from_cookie(ConnectionHost& host, const FourTuple& tuple,
                                   const SegmentIn& ack, const CookieOptions& options,
-                                  TcpHandler* handler, uint16_t service, unsigned core) {
-    init(host, tuple, handler, service, core);
+                                  Handler* handler, Context* context, uint16_t service,
+                                  unsigned core) {
+    init(host, tuple, handler, context, service, core);
     active_ = false;
     const wire::TcpRepr& h = ack.header;
     // The ACK acknowledges cookie + 1 and starts at the client's ISN + 1.
@@ -168,11 +171,10 @@ void Connection::open_from_cookie(ConnectionHost& host, const FourTuple& tuple,
 }
 
 void Connection::open_active(ConnectionHost& host, const FourTuple& tuple, SeqNum iss,
-                             TcpHandler* handler, void* context, unsigned core) {
-    init(host, tuple, handler, 0, core);
+                             Handler* handler, Context* context, uint16_t service, unsigned core) {
+    init(host, tuple, handler, context, service, core);
     active_ = true;
     app_knows_ = true;  // connect() hands the stream over at once
-    context_ = context;
     iss_ = snd_una_ = snd_nxt_ = snd_max_ = iss;
     state_ = TcpState::syn_sent;
     send_syn();
@@ -196,13 +198,76 @@ void Connection::enter_established() {
     if (handler_ == nullptr)
         return;
     app_knows_ = true;
-    in_callback_ = true;
-    if (active_) {
-        handler_->on_connected(*this);
-    } else {
-        handler_->on_accepted(*this);
+    events_ |= kOpened;
+    wake();
+}
+
+void Connection::wake() {
+    if (woken_)
+        return;
+    woken_ = true;
+    host_->ready(*this);
+}
+
+void Connection::dispatch() {
+    // Wakes from the handler's own calls fold into this dispatch: its last
+    // step is output(), after every callback.
+    woken_ = true;
+    if (released() && (events_ & kClosed) == 0) {
+        woken_ = false;  // ended before its handler knew it (or already heard)
+        return;
     }
-    in_callback_ = false;
+    for (;;) {
+        if ((events_ & kOpened) != 0) {
+            events_ &= static_cast<uint8_t>(~kOpened);
+            if (active_) {
+                handler_->on_connected(*context_, *this);
+            } else {
+                handler_->on_accepted(*context_, *this);
+            }
+            continue;
+        }
+        if ((events_ & kData) != 0) {
+            events_ &= static_cast<uint8_t>(~kData);
+            deliver_data();
+            continue;
+        }
+        if ((events_ & kPeerClosed) != 0) {
+            events_ &= static_cast<uint8_t>(~kPeerClosed);
+            handler_->on_peer_closed(*context_, *this);
+            continue;
+        }
+        if (time_wait_due_) {
+            time_wait_due_ = false;
+            if (state_ == TcpState::time_wait) {
+                send_ack();
+                enter_time_wait();
+            }
+            if (released() && (events_ & kClosed) == 0)
+                break;  // the handler never knew it: released already
+            continue;
+        }
+        if ((events_ & kClosed) != 0) {
+            // Last: whatever came before the end was heard first (a FIN with
+            // data that took us to TIME-WAIT).
+            events_ = 0;
+            woken_ = false;
+            app_knows_ = false;
+            absorb_fresh();
+            handler_->on_closed(*context_, *this, close_reason_);
+            host_->on_released(*this);
+            return;
+        }
+        output();
+        if (events_ != 0)
+            continue;
+        if (!writable_due())
+            break;
+        // Wake the writer when a useful amount is free, not for every byte.
+        want_writable_ = false;
+        handler_->on_writable(*context_, *this);
+    }
+    woken_ = false;
 }
 
 uint32_t Connection::ts_value(TimePoint now) const {
@@ -217,8 +282,7 @@ uint32_t Connection::send(std::span<const uint8_t> bytes) {
     const uint32_t n = send_buf_.append(bytes);
     if (n < bytes.size())
         want_writable_ = true;
-    if (!in_callback_)
-        output();
+    wake();
     return n;
 }
 
@@ -239,8 +303,7 @@ void Connection::consume(uint32_t bytes) {
     const uint32_t useful = std::min<uint32_t>(recv_buf_.capacity() / 2, 2u * host_->params().mss);
     if (edge > rcv_adv_ && edge - rcv_adv_ >= useful && state_ != TcpState::syn_received) {
         ack_now_ = true;
-        if (!in_callback_)
-            output();
+        wake();
     }
 }
 
@@ -263,8 +326,7 @@ void Connection::shutdown_write() {
     }
     fin_queued_ = true;
     fin_seq_ = snd_una_ + send_buf_.size();
-    if (!in_callback_)
-        output();
+    wake();
 }
 
 void Connection::close() {
@@ -285,6 +347,9 @@ void Connection::abort() {
         return;
     if (state_ != TcpState::syn_sent)
         send_rst(snd_nxt_);
+    // What the handler had yet to hear no longer matters: it ended it.
+    events_ &= static_cast<uint8_t>(~(kData | kPeerClosed));
+    absorb_fresh();
     finish(TcpCloseReason::aborted);
 }
 
@@ -294,18 +359,9 @@ void Connection::shut_down() {
     finish(TcpCloseReason::shutdown);
 }
 
-void Connection::notify_writable() {
-    if (!want_writable_ || !app_may_send() || handler_ == nullptr || in_callback_)
-        return;
-    // Wake the writer when a useful amount is free, not for every byte.
-    if (send_buf_.free() < std::min<uint32_t>(send_buf_.capacity() / 4, 4u * smss_))
-        return;
-    want_writable_ = false;
-    in_callback_ = true;
-    handler_->on_writable(*this);
-    in_callback_ = false;
-    if (!released())
-        output();
+bool Connection::writable_due() const {
+    return want_writable_ && app_may_send() && handler_ != nullptr &&
+           send_buf_.free() >= std::min<uint32_t>(send_buf_.capacity() / 4, 4u * smss_);
 }
 
 // ---- timers ----
@@ -429,11 +485,14 @@ void Connection::finish(TcpCloseReason reason) {
     host_->wheel().cancel(lost_rxt_timer_);
     state_ = TcpState::closed;
     if (app_knows_ && handler_ != nullptr) {
-        app_knows_ = false;
-        in_callback_ = true;
-        handler_->on_closed(*this, reason);
-        in_callback_ = false;
+        // on_closed once the handler has heard what came before; the host
+        // releases the connection after it (dispatch()).
+        close_reason_ = reason;
+        events_ |= kClosed;
+        wake();
+        return;
     }
+    absorb_fresh();
     host_->on_released(*this);
 }
 

@@ -8,6 +8,17 @@
 // ring, and time is the `now` the host passes in — so the whole machine
 // runs in unit tests on a simulated clock (tests/unit/tcp/connection_*).
 //
+// The handler hears of a connection after the segment (or timer, or
+// application call) that changed it has been processed, never from inside
+// that processing: the connection records what happened (opened, data,
+// peer closed, writable, closed) and asks its host to dispatch it
+// (ConnectionHost::ready), and the host calls dispatch() once the current
+// step is over. dispatch() delivers the events in that order, then sends
+// what is due, so an ACK carries what the handler answered and the window
+// it advertises counts what the handler consumed. A handler's own calls
+// (send, consume, close) only change state and ask for a dispatch: nothing
+// re-enters the state machine or the handler.
+//
 // Buffers: the send ring holds the bytes from SND.UNA on (unacknowledged
 // and not yet sent); the receive ring holds the bytes received in order and
 // not yet consumed by the application, and, beyond them, out-of-order data
@@ -22,6 +33,7 @@
 
 #include "core/timer_wheel.h"
 #include "portway/drop_reason.h"
+#include "portway/service.h"
 #include "portway/tcp.h"
 #include "portway/time.h"
 #include "tcp/byte_ring.h"
@@ -107,9 +119,13 @@ class ConnectionHost {
     virtual void on_established(Connection& c) = 0;
     // The connection entered TIME-WAIT: the host keeps what TIME-WAIT needs.
     virtual void on_time_wait(const Connection& c) = 0;
-    // The connection is finished; the host may reuse it once the current
-    // call returns (never during it: a handler may still be on the stack).
+    // The connection is finished and its handler has heard (on_closed):
+    // the host may reuse it once the current call returns.
     virtual void on_released(Connection& c) = 0;
+    // The connection has something for its handler, or to send: the host
+    // calls c.dispatch() once the current step (segment, timer, handler
+    // callback) is over. Called at most once until that dispatch.
+    virtual void ready(Connection& c) = 0;
 };
 
 class Connection final : public TcpStream {
@@ -121,7 +137,8 @@ class Connection final : public TcpStream {
 
     // A SYN arrived for a listener: SYN-RECEIVED, SYN-ACK sent.
     void open_passive(ConnectionHost& host, const FourTuple& tuple, const SegmentIn& syn,
-                      SeqNum iss, TcpHandler* handler, uint16_t service, unsigned core);
+                      SeqNum iss, Handler* handler, Context* context, uint16_t service,
+                      unsigned core);
     // The handshake's ACK carried a valid SYN cookie: straight to
     // ESTABLISHED with the options the cookie kept (RFC 4987 §3.6).
     struct CookieOptions {
@@ -131,15 +148,23 @@ class Connection final : public TcpStream {
         bool timestamps;
     };
     void open_from_cookie(ConnectionHost& host, const FourTuple& tuple, const SegmentIn& ack,
-                          const CookieOptions& options, TcpHandler* handler, uint16_t service,
-                          unsigned core);
+                          const CookieOptions& options, Handler* handler, Context* context,
+                          uint16_t service, unsigned core);
     // connect(): SYN-SENT, SYN sent.
-    void open_active(ConnectionHost& host, const FourTuple& tuple, SeqNum iss, TcpHandler* handler,
-                     void* context, unsigned core);
+    void open_active(ConnectionHost& host, const FourTuple& tuple, SeqNum iss, Handler* handler,
+                     Context* context, uint16_t service, unsigned core);
 
+    // A segment for this connection. Its payload view must stay valid
+    // until the dispatch() it asks for (the host runs it before it frees
+    // the packet).
     void segment_in(const SegmentIn& segment);
     // The engine is stopping: no segment is sent, on_closed(shutdown).
     void shut_down();
+    // Delivers what happened to the handler, then sends what is due; on
+    // the host's call only (ConnectionHost::ready).
+    void dispatch();
+    // Where the service's per-connection state lives (TcpStream::state).
+    void set_state(void* storage, const void* type) { attach_state(storage, type); }
 
     // TcpStream
     uint32_t send(std::span<const uint8_t> bytes) override;
@@ -184,8 +209,8 @@ class Connection final : public TcpStream {
 
   private:
     // Set-up shared by the three opens.
-    void init(ConnectionHost& host, const FourTuple& tuple, TcpHandler* handler, uint16_t service,
-              unsigned core);
+    void init(ConnectionHost& host, const FourTuple& tuple, Handler* handler, Context* context,
+              uint16_t service, unsigned core);
     void negotiate(const wire::TcpOptions& peer);
     // The peer's SYN: IRS, RCV.NXT, its options, TS.Recent.
     void take_peer_syn(const wire::TcpRepr& syn);
@@ -206,7 +231,12 @@ class Connection final : public TcpStream {
     void update_send_window(const SegmentIn& s);
     void data_input(const SegmentIn& s);
     void fin_input();
-    void deliver();
+    // Keeps bytes a fast-path delivery still holds in the segment: into the
+    // receive ring, before anything else touches it.
+    void absorb_fresh();
+    // Hands the handler what it has not seen: the segment's bytes straight
+    // from the packet when they are all there is, else the ring.
+    void deliver_data();
     void note_timestamp(const SegmentIn& s);
 
     // Output.
@@ -235,7 +265,9 @@ class Connection final : public TcpStream {
     // Ending.
     void enter_time_wait();
     void finish(TcpCloseReason reason);
-    void notify_writable();
+    bool writable_due() const;
+    // Something for the handler or to send: ask the host for a dispatch.
+    void wake();
 
     bool app_may_send() const {
         return !write_shut_ && (state_ == TcpState::established || state_ == TcpState::close_wait);
@@ -249,7 +281,8 @@ class Connection final : public TcpStream {
     bool released() const { return state_ == TcpState::closed; }
 
     ConnectionHost* host_ = nullptr;
-    TcpHandler* handler_ = nullptr;
+    Handler* handler_ = nullptr;
+    Context* context_ = nullptr;
     FourTuple tuple_;
     TcpState state_ = TcpState::closed;
     uint16_t service_ = 0;
@@ -259,7 +292,21 @@ class Connection final : public TcpStream {
     bool app_closed_ = false;  // close() called: no more data is accepted
     bool write_shut_ = false;  // shutdown_write() or close(): FIN queued
     bool want_writable_ = false;
-    bool in_callback_ = false;
+
+    // What the handler has yet to hear (dispatch()), in the order it hears it.
+    enum Event : uint8_t {
+        kOpened = 1,      // on_accepted / on_connected
+        kData = 2,        // on_data
+        kPeerClosed = 4,  // on_peer_closed
+        kClosed = 8,      // on_closed(close_reason_), then released
+    };
+    uint8_t events_ = 0;
+    TcpCloseReason close_reason_ = TcpCloseReason::closed;
+    bool woken_ = false;          // the host will dispatch (or is dispatching)
+    bool time_wait_due_ = false;  // the peer's FIN took us to TIME-WAIT: ACK it, then go
+    // In-order bytes of the current segment not yet copied into the ring:
+    // the handler sees them straight from the packet (the common case).
+    PayloadView fresh_;
 
     ByteRing send_buf_;
     ByteRing recv_buf_;

@@ -17,6 +17,7 @@ constexpr Nanos kTsRecentMaxIdle = seconds(24ull * 24 * 3600);
 void Connection::segment_in(const SegmentIn& s) {
     if (released())
         return;
+    absorb_fresh();
     if (state_ == TcpState::syn_sent) {
         syn_sent_input(s);
         return;
@@ -79,9 +80,7 @@ void Connection::segment_in(const SegmentIn& s) {
     }
     if (released())
         return;
-    output();
-    if (!released())
-        notify_writable();
+    wake();  // dispatch(): the handler hears, then output() sends what is due
 }
 
 bool Connection::oow_ack_allowed(const wire::TcpRepr& h) {
@@ -143,7 +142,7 @@ void Connection::syn_sent_input(const SegmentIn& s) {
     enter_established();
     if (released())
         return;
-    output();
+    wake();  // the handshake's ACK leaves with what on_connected sends
 }
 
 bool Connection::paws_rejects(const SegmentIn& s) {
@@ -435,23 +434,13 @@ void Connection::data_input(const SegmentIn& s) {
         dsack_ = ins.duplicate;
     const PayloadView fresh = s.payload.sub(ins.fresh.begin - seq, ins.fresh.size());
     const bool in_order = ins.fresh.begin == rcv_nxt_;
-    if (in_order && !had_holes && recv_buf_.empty() && app_knows_ && handler_ != nullptr &&
-        !in_callback_) {
-        // The common case: hand the bytes over straight from the segment,
-        // and keep only what the handler leaves.
+    if (in_order && !had_holes && recv_buf_.empty() && app_knows_ && handler_ != nullptr) {
+        // The common case: the handler gets the bytes straight from the
+        // segment (dispatch()), and the ring keeps only what it leaves.
         const uint32_t n = reassembly_.pop_contiguous(rcv_nxt_);
         rcv_nxt_ += n;
-        in_callback_ = true;
-        const uint32_t taken = std::min(handler_->on_data(*this, fresh), fresh.size());
-        in_callback_ = false;
-        if (released())
-            return;
-        uint32_t at = 0;
-        fresh.sub(taken, fresh.size() - taken).for_each_segment([&](std::span<const uint8_t> p) {
-            recv_buf_.write_at(recv_buf_.size() + at, p);
-            at += static_cast<uint32_t>(p.size());
-        });
-        recv_buf_.commit(at);
+        fresh_ = fresh;
+        events_ |= kData;
     } else {
         uint32_t at = recv_buf_.size() + (ins.fresh.begin - rcv_nxt_);
         fresh.for_each_segment([&](std::span<const uint8_t> p) {
@@ -461,9 +450,8 @@ void Connection::data_input(const SegmentIn& s) {
         const uint32_t n = reassembly_.pop_contiguous(rcv_nxt_);
         recv_buf_.commit(n);
         rcv_nxt_ += n;
-        deliver();
-        if (released())
-            return;
+        if (n != 0)
+            events_ |= kData;
     }
     // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at once what is out of order
     // or fills a hole; otherwise every second full segment, or after the
@@ -479,12 +467,39 @@ void Connection::data_input(const SegmentIn& s) {
     }
 }
 
-void Connection::deliver() {
-    if (recv_buf_.empty() || handler_ == nullptr || !app_knows_ || app_closed_ || in_callback_)
+void Connection::absorb_fresh() {
+    if (fresh_.empty())
         return;
-    in_callback_ = true;
-    const uint32_t taken = handler_->on_data(*this, unread());
-    in_callback_ = false;
+    uint32_t at = 0;
+    fresh_.for_each_segment([&](std::span<const uint8_t> p) {
+        recv_buf_.write_at(recv_buf_.size() + at, p);
+        at += static_cast<uint32_t>(p.size());
+    });
+    recv_buf_.commit(at);
+    fresh_ = PayloadView();
+}
+
+void Connection::deliver_data() {
+    if (handler_ == nullptr || !app_knows_ || app_closed_) {
+        absorb_fresh();
+        return;
+    }
+    if (!fresh_.empty()) {
+        // Straight from the segment; the ring keeps what the handler leaves.
+        const PayloadView fresh = fresh_;
+        fresh_ = PayloadView();
+        const uint32_t taken = std::min(handler_->on_data(*context_, *this, fresh), fresh.size());
+        uint32_t at = 0;
+        fresh.sub(taken, fresh.size() - taken).for_each_segment([&](std::span<const uint8_t> p) {
+            recv_buf_.write_at(recv_buf_.size() + at, p);
+            at += static_cast<uint32_t>(p.size());
+        });
+        recv_buf_.commit(at);
+        return;
+    }
+    if (recv_buf_.empty())
+        return;
+    const uint32_t taken = handler_->on_data(*context_, *this, unread());
     if (!released())
         recv_buf_.consume(taken);
 }
@@ -510,17 +525,12 @@ void Connection::fin_input() {
     }
     // After shutdown_write() the application still reads: it hears of the
     // FIN in every state, before TIME-WAIT ends the stream.
-    if (handler_ != nullptr && app_knows_ && !app_closed_) {
-        in_callback_ = true;
-        handler_->on_peer_closed(*this);
-        in_callback_ = false;
-        if (released())
-            return;
-    }
-    if (state_ == TcpState::time_wait) {
-        send_ack();
-        enter_time_wait();
-    }
+    if (handler_ != nullptr && app_knows_ && !app_closed_)
+        events_ |= kPeerClosed;
+    // The FIN's ACK, then TIME-WAIT, once the handler has heard of it
+    // (dispatch()): the ACK advertises the window after what it consumed.
+    if (state_ == TcpState::time_wait)
+        time_wait_due_ = true;
 }
 
 }  // namespace portway::tcp

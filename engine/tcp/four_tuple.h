@@ -19,6 +19,29 @@ struct FourTuple {
     friend constexpr bool operator==(const FourTuple&, const FourTuple&) = default;
 };
 
+// The hash of a tuple for the per-core tables the peer fills (connections,
+// TIME-WAIT): NH (Black et al., "UMAC", 1999) over the tuple's three 32-bit
+// words, keyed from the stack's secret so a peer cannot aim its tuples at
+// one probe run, then mixed so the low bits depend on every input bit. Far
+// cheaper than SipHash, which only ISNs and cookies need.
+struct TupleHash {
+    std::array<uint32_t, 4> key{};
+
+    static TupleHash from(const SipKey& secret) {
+        TupleHash h;
+        h.key = {static_cast<uint32_t>(secret.k0 >> 7), static_cast<uint32_t>(secret.k0 >> 39),
+                 static_cast<uint32_t>(secret.k1 >> 3), static_cast<uint32_t>(secret.k1 >> 35)};
+        return h;
+    }
+    uint64_t operator()(const FourTuple& t) const {
+        const uint32_t ports = uint32_t{t.local_port} << 16 | t.remote_port;
+        const uint64_t nh =
+            uint64_t{t.local_addr.value() + key[0]} * uint64_t{t.remote_addr.value() + key[1]} +
+            uint64_t{ports + key[2]} * uint64_t{key[3] | 1u};
+        return (nh * 0x9E3779B97F4A7C15ull) >> 32;
+    }
+};
+
 // SipHash-2-4 of the tuple and two 64-bit words, serialised field by field
 // in a fixed little-endian layout: the result does not depend on struct
 // padding or host byte order. The words let callers mix in a counter and

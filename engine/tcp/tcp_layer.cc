@@ -1,13 +1,11 @@
 #include "tcp/tcp_layer.h"
 
-#include <rte_hash_crc.h>
-
-#include <atomic>
-#include <cstdio>
 #include <cstring>
 #include <new>
 
-#include "ip/mbuf_bytes.h"
+#include "ip/l4_checksum.h"
+#include "ip/mbuf_chain.h"
+#include "rss.h"
 #include "wire/checksum.h"
 
 namespace portway::tcp {
@@ -29,48 +27,33 @@ constexpr uint16_t kEphemeralFirst = 49152;  // RFC 6335 §6: the dynamic range
 
 }  // namespace
 
-std::unique_ptr<TcpLayer> TcpLayer::create(const TcpSetup& setup, Worker& worker, rte_mempool* pool,
-                                           IpOutput& ip, TimePoint now) {
-    std::unique_ptr<TcpLayer> layer(new TcpLayer(setup, worker, pool, ip, now));
-    static std::atomic<uint32_t> instances{0};
-    // Cores build their stages at the same time, hence the atomic.
-    const uint32_t id = instances.fetch_add(1);  // lock-free-exception: set-up only
-    char name[32];
-    std::snprintf(name, sizeof(name), "tcp_conn_%u", id);
-    rte_hash_parameters params{};
-    params.name = name;
-    params.entries = layer->capacity_ + layer->capacity_ / 4 + 8;
-    params.key_len = sizeof(FourTuple);
-    params.hash_func = rte_hash_crc;
-    params.socket_id = static_cast<int>(rte_lcore_to_socket_id(worker.lcore()));
-    if (layer->buffers_.data() == nullptr && layer->capacity_ != 0)
-        return nullptr;
-    layer->table_ = rte_hash_create(&params);
-    if (layer->table_ == nullptr)
-        return nullptr;
-    std::snprintf(name, sizeof(name), "tcp_tw_%u", id);
-    layer->time_wait_ =
-        TimeWaitTable::create(name, setup.config->time_wait_entries,
-                              from_seconds(setup.config->time_wait_s), params.socket_id);
-    if (layer->time_wait_ == nullptr)
+std::unique_ptr<TcpLayer> TcpLayer::create(const TcpSetup& setup, WorkerCounters& counters,
+                                           rte_mempool* pool, ip::Output& ip,
+                                           core::TimerWheel& wheel, TimePoint now) {
+    std::unique_ptr<TcpLayer> layer(new (std::nothrow)
+                                        TcpLayer(setup, counters, pool, ip, wheel, now));
+    if (layer == nullptr || (layer->buffers_.data() == nullptr && layer->capacity_ != 0))
         return nullptr;
     return layer;
 }
 
-TcpLayer::TcpLayer(const TcpSetup& setup, Worker& worker, rte_mempool* pool, IpOutput& ip,
-                   TimePoint now)
+TcpLayer::TcpLayer(const TcpSetup& setup, WorkerCounters& counters, rte_mempool* pool,
+                   ip::Output& ip, core::TimerWheel& wheel, TimePoint now)
     : config_(*setup.config),
-      services_(*setup.services),
-      worker_(worker),
+      counters_(counters),
       pool_(pool),
       ip_(ip),
-      max_segment_room_(setup.max_segment_room),
+      wheel_(wheel),
+      core_(setup.core),
+      cores_(setup.cores),
       now_(now),
-      wheel_(core::TimerWheel::kDefaultTick, now),
       secret_(setup.secret),
       isn_(setup.secret),
       cookies_(setup.secret),
-      tcp_(worker.counters().tcp) {
+      table_(setup.config->max_connections, TupleHash::from(setup.secret)),
+      time_wait_(setup.config->time_wait_entries, from_seconds(setup.config->time_wait_s),
+                 TupleHash::from(SipKey{setup.secret.k1, setup.secret.k0})),
+      tcp_(counters.tcp) {
     const TcpConfig& c = config_;
     const int mtu_mss = setup.mtu - 40;
     const int room_mss = int{setup.max_segment_room} - static_cast<int>(wire::tcp::kMaxHeaderLen);
@@ -98,30 +81,39 @@ TcpLayer::TcpLayer(const TcpSetup& setup, Worker& worker, rte_mempool* pool, IpO
         core::LazyPages((std::size_t{c.send_buffer} + c.receive_buffer) * std::size_t{capacity_});
     free_.reserve(capacity_);
     released_.reserve(capacity_);
+    ready_.assign(capacity_ + 1, nullptr);
     for (uint32_t i = capacity_; i-- > 0 && buffers_.data() != nullptr;) {
         attach_slot_buffers(i);
         free_.push_back(i);
     }
-    for (const TcpService& s : services_) {
-        ServiceState st;
-        st.handler = s.make_handler(worker.index());
-        st.limit = s.max_connections;
-        service_state_.push_back(std::move(st));
-    }
-    app_timers_ = std::make_unique<AppTimer[]>(kAppTimers);
-    free_timers_.reserve(kAppTimers);
-    for (uint32_t i = kAppTimers; i-- > 0;) {
-        app_timers_[i].layer = this;
-        app_timers_[i].index = i;
-        app_timers_[i].timer.set_callback(&TcpLayer::app_timer_fired, &app_timers_[i]);
-        free_timers_.push_back(i);
-    }
-    next_ephemeral_ = static_cast<uint16_t>(kEphemeralFirst + (worker.index() * 977) % 16000);
+    next_ephemeral_ = static_cast<uint16_t>(kEphemeralFirst + (core_ * 977) % 16000);
 }
 
 TcpLayer::~TcpLayer() {
     stop();
-    rte_hash_free(table_);
+}
+
+void TcpLayer::set_services(std::vector<TcpService> services) {
+    std::size_t stride = 0;
+    for (TcpService& s : services) {
+        stride = std::max(stride, s.state.size());
+        ServiceState st;
+        st.service = std::move(s);
+        service_state_.push_back(std::move(st));
+    }
+    // Every slot can hold the state of any service; a cache line apiece at
+    // least, so neighbouring connections never share one.
+    state_stride_ = stride == 0 ? 0
+                                : (stride + ConnectionState::kMaxAlign - 1) /
+                                      ConnectionState::kMaxAlign * ConnectionState::kMaxAlign;
+    if (state_stride_ != 0)
+        state_slab_ = core::LazyPages(state_stride_ * capacity_);
+}
+
+bool TcpLayer::owns(const FourTuple& t) const {
+    return cores_ <= 1 || rss_owner(rss_hash(t.remote_addr.value(), t.local_addr.value(),
+                                             t.remote_port, t.local_port),
+                                    cores_) == core_;
 }
 
 void TcpLayer::attach_slot_buffers(uint32_t slot) {
@@ -132,52 +124,51 @@ void TcpLayer::attach_slot_buffers(uint32_t slot) {
 }
 
 Connection* TcpLayer::find(const FourTuple& tuple) {
-    void* data = nullptr;
-    if (rte_hash_lookup_data(table_, &tuple, &data) < 0)
-        return nullptr;
-    return static_cast<Connection*>(data);
+    const uint32_t* slot = table_.find(tuple);
+    return slot != nullptr ? &conns_[*slot] : nullptr;
 }
 
-void TcpLayer::input(rte_mbuf* m, Ipv4Address source, Ipv4Address destination, uint32_t l4_offset,
-                     uint32_t l4_length, bool checksum_verified, int service) {
-    auto first = ip::first_segment(static_cast<const rte_mbuf*>(m), l4_offset);
-    if (first.size() > l4_length)
-        first = first.first(l4_length);
+void TcpLayer::input(rte_mbuf* m, const ip::Ipv4Info& info, bool device_checks, int service) {
+    auto first = ip::first_segment(static_cast<const rte_mbuf*>(m), info.l4_offset);
+    if (first.size() > info.l4_length)
+        first = first.first(info.l4_length);
     const auto view = wire::TcpView::check(first);
     if (!view) {
-        worker_.drop(m, DropReason::tcp_malformed);
+        counters_.drop(DropReason::tcp_malformed);
+        rte_pktmbuf_free(m);
         return;
     }
-    if (!checksum_verified) {
-        wire::Checksum sum = wire::ipv4_pseudo_header(source, destination, wire::IpProtocol::tcp,
-                                                      static_cast<uint16_t>(l4_length));
-        if (!ip::add_mbuf_bytes(sum, m, l4_offset, l4_length) || sum.finish() != 0) {
-            worker_.drop(m, DropReason::tcp_bad_checksum);
-            return;
-        }
+    if (!ip::l4_checksum_ok(m, info, info.l4_length, device_checks)) {
+        counters_.drop(DropReason::tcp_bad_checksum);
+        rte_pktmbuf_free(m);
+        return;
     }
-    auto repr = wire::TcpRepr::parse(*view, source, destination, wire::ChecksumMode::offload);
+    auto repr =
+        wire::TcpRepr::parse(*view, info.source, info.destination, wire::ChecksumMode::offload);
     if (!repr) {
-        worker_.drop(m, DropReason::tcp_malformed);
+        counters_.drop(DropReason::tcp_malformed);
+        rte_pktmbuf_free(m);
         return;
     }
     const auto header_len = static_cast<uint32_t>(view->header_len());
-    repr->payload_len = static_cast<uint16_t>(l4_length - header_len);
-    const SegmentIn segment{*repr, PayloadView(m, l4_offset + header_len, repr->payload_len)};
-    const FourTuple tuple{destination, source, repr->dst_port, repr->src_port};
+    repr->payload_len = static_cast<uint16_t>(info.l4_length - header_len);
+    const SegmentIn segment{*repr, PayloadView(m, info.l4_offset + header_len, repr->payload_len)};
+    const FourTuple tuple{info.destination, info.source, repr->dst_port, repr->src_port};
 
     if (Connection* c = find(tuple)) {
         c->segment_in(segment);
-    } else if (TimeWaitEntry* tw = time_wait_->find(tuple)) {
+    } else if (TimeWaitEntry* tw = time_wait_.find(tuple)) {
         time_wait_input(*tw, segment, service);
     } else if (service >= 0) {
         listen_input(tuple, segment, service);
     } else {
         reset_for(tuple, *repr);
-        worker_.counters().drop(DropReason::tcp_no_listener);
+        counters_.drop(DropReason::tcp_no_listener);
     }
+    // The handlers hear of it while the payload they may read in place is
+    // still there.
+    settle();
     rte_pktmbuf_free(m);
-    reclaim();
 }
 
 void TcpLayer::listen_input(const FourTuple& tuple, const SegmentIn& segment, int service) {
@@ -202,7 +193,8 @@ void TcpLayer::listen_input(const FourTuple& tuple, const SegmentIn& segment, in
         return;
     }
     ServiceState& st = service_state_[static_cast<std::size_t>(service)];
-    if (st.limit != 0 && st.connections + st.backlog >= st.limit) {
+    const uint32_t limit = st.service.max_connections;
+    if (limit != 0 && st.connections + st.backlog >= limit) {
         count(DropReason::tcp_conn_limit);
         return;
     }
@@ -215,7 +207,7 @@ void TcpLayer::listen_input(const FourTuple& tuple, const SegmentIn& segment, in
         count(free_.empty() ? DropReason::tcp_conn_limit : DropReason::tcp_backlog_full);
         return;
     }
-    Connection* c = allocate(tuple, SlotUse::backlog);
+    Connection* c = allocate(tuple, SlotUse::backlog, static_cast<uint16_t>(service));
     if (c == nullptr) {
         count(DropReason::tcp_conn_limit);
         return;
@@ -223,8 +215,8 @@ void TcpLayer::listen_input(const FourTuple& tuple, const SegmentIn& segment, in
     ++st.backlog;
     tcp_.syn_received.inc();
     tcp_.passive_opens.inc();
-    c->open_passive(*this, tuple, segment, isn_.generate(tuple, now_), st.handler.get(),
-                    static_cast<uint16_t>(service), worker_.index());
+    c->open_passive(*this, tuple, segment, isn_.generate(tuple, now_), st.service.handler,
+                    st.service.context, static_cast<uint16_t>(service), core_);
 }
 
 void TcpLayer::send_syn_cookie(const FourTuple& tuple, const wire::TcpRepr& syn) {
@@ -270,12 +262,13 @@ void TcpLayer::accept_cookie(const FourTuple& tuple, const SegmentIn& segment, i
         return;
     }
     ServiceState& st = service_state_[static_cast<std::size_t>(service)];
-    if ((st.limit != 0 && st.connections + st.backlog >= st.limit) || free_.empty()) {
+    const uint32_t limit = st.service.max_connections;
+    if ((limit != 0 && st.connections + st.backlog >= limit) || free_.empty()) {
         reset_for(tuple, h);
         count(DropReason::tcp_conn_limit);
         return;
     }
-    Connection* c = allocate(tuple, SlotUse::backlog);
+    Connection* c = allocate(tuple, SlotUse::backlog, static_cast<uint16_t>(service));
     if (c == nullptr) {
         count(DropReason::tcp_conn_limit);
         return;
@@ -290,8 +283,8 @@ void TcpLayer::accept_cookie(const FourTuple& tuple, const SegmentIn& segment, i
         options.window_scale = check.options.window_scale;
     options.sack = check.options.sack_permitted;
     options.timestamps = check.options.timestamps;
-    c->open_from_cookie(*this, tuple, segment, options, st.handler.get(),
-                        static_cast<uint16_t>(service), worker_.index());
+    c->open_from_cookie(*this, tuple, segment, options, st.service.handler, st.service.context,
+                        static_cast<uint16_t>(service), core_);
     // The ACK may carry data (or a FIN) already.
     if (c->state() != TcpState::closed &&
         (segment.header.payload_len > 0 || segment.header.control == wire::TcpControl::fin))
@@ -314,7 +307,7 @@ void TcpLayer::time_wait_input(TimeWaitEntry& entry, const SegmentIn& segment, i
             entry.timestamps && h.options.timestamp &&
             static_cast<int32_t>(h.options.timestamp->value - entry.ts_recent) > 0;
         if (SeqNum(h.seq) > entry.rcv_nxt || newer_ts) {
-            time_wait_->erase(tuple);
+            time_wait_.erase(tuple);
             listen_input(tuple, segment, service);
             return;
         }
@@ -372,22 +365,27 @@ void TcpLayer::send_raw(const FourTuple& tuple, const wire::TcpRepr& header,
     h.emit({p, header_len + payload}, tuple.local_addr, tuple.remote_addr);
     if (h.control == wire::TcpControl::rst)
         tcp_.resets_sent.inc();
-    ip_.ip_send(m, tuple.local_addr, tuple.remote_addr);
+    ip_.send(m, tuple.local_addr, tuple.remote_addr, wire::IpProtocol::tcp);
 }
 
 void TcpLayer::transmit(const Connection& c, const SegmentOut& segment) {
     send_raw(c.tuple(), segment.header, segment.payload[0], segment.payload[1]);
 }
 
-Connection* TcpLayer::allocate(const FourTuple& tuple, SlotUse use) {
+Connection* TcpLayer::allocate(const FourTuple& tuple, SlotUse use, uint16_t service) {
     if (free_.empty())
         return nullptr;
     const uint32_t slot = free_.back();
     Connection* c = &conns_[slot];
-    if (rte_hash_add_key_data(table_, &tuple, c) < 0)
+    if (!table_.insert(tuple, slot))
         return nullptr;
     free_.pop_back();
     slot_use_[slot] = use;
+    const ConnectionState& state = service_state_[service].service.state;
+    if (!state.empty()) {
+        state.construct(state_of(slot));
+        c->set_state(state_of(slot), state.type());
+    }
     return c;
 }
 
@@ -416,7 +414,7 @@ void TcpLayer::on_time_wait(const Connection& c) {
     e.ts_recent = c.ts_recent();
     e.ts_offset = c.ts_offset();
     e.timestamps = c.timestamps_on();
-    if (!time_wait_->insert(e, now_))
+    if (!time_wait_.insert(e, now_))
         tcp_.time_wait_evicted.inc();
 }
 
@@ -424,11 +422,26 @@ void TcpLayer::on_released(Connection& c) {
     released_.push_back(&c);
 }
 
+void TcpLayer::ready(Connection& c) {
+    ready_[(ready_head_ + ready_count_) % ready_.size()] = &c;
+    ++ready_count_;
+}
+
+void TcpLayer::settle() {
+    while (ready_count_ != 0) {
+        Connection* c = ready_[ready_head_];
+        ready_head_ = static_cast<uint32_t>((ready_head_ + 1) % ready_.size());
+        --ready_count_;
+        c->dispatch();
+    }
+    reclaim();
+}
+
 void TcpLayer::reclaim() {
     for (Connection* c : released_) {
         const uint32_t slot = slot_of(*c);
         const FourTuple tuple = c->tuple();
-        rte_hash_del_key(table_, &tuple);
+        table_.erase(tuple);
         switch (slot_use_[slot]) {
             case SlotUse::backlog:
                 --service_state_[c->service()].backlog;
@@ -445,6 +458,9 @@ void TcpLayer::reclaim() {
             case SlotUse::free:
                 break;
         }
+        const ConnectionState& state = service_state_[c->service()].service.state;
+        if (!state.empty())
+            state.destroy(state_of(slot));
         // A fresh control block in the same slot, on the same buffers.
         std::destroy_at(c);
         std::construct_at(c);
@@ -455,16 +471,9 @@ void TcpLayer::reclaim() {
     released_.clear();
 }
 
-void TcpLayer::poll(TimePoint now) {
+void TcpLayer::expire(TimePoint now) {
     now_ = now;
-    if (!started_) {
-        started_ = true;
-        for (ServiceState& st : service_state_)
-            st.handler->on_start(*this);
-    }
-    wheel_.advance(now);
-    time_wait_->expire(now);
-    reclaim();
+    time_wait_.expire(now);
 }
 
 void TcpLayer::stop() {
@@ -472,18 +481,16 @@ void TcpLayer::stop() {
         if (slot_use_[i] != SlotUse::free)
             conns_[i].shut_down();
     }
-    reclaim();
-    for (uint32_t i = 0; i < kAppTimers; ++i)
-        wheel_.cancel(app_timers_[i].timer);
+    settle();
 }
 
-TcpStream* TcpLayer::connect(const Endpoint& remote, TcpHandler& handler, void* context) {
+TcpStream* TcpLayer::connect(const Endpoint& remote, uint16_t service) {
     const Ipv4Address source = ip_.source_for(remote.address);
     if (source.is_unspecified()) {
         count(DropReason::ip_no_route);
         return nullptr;
     }
-    if (free_.empty()) {
+    if (free_.empty() || service >= service_state_.size()) {
         count(DropReason::tcp_conn_limit);
         return nullptr;
     }
@@ -493,9 +500,7 @@ TcpStream* TcpLayer::connect(const Endpoint& remote, TcpHandler& handler, void* 
         tuple.local_port = next_ephemeral_;
         next_ephemeral_ =
             next_ephemeral_ == 65535 ? kEphemeralFirst : static_cast<uint16_t>(next_ephemeral_ + 1);
-        if (ip_.owns(tuple.local_addr.value(), tuple.remote_addr.value(), tuple.local_port,
-                     tuple.remote_port) &&
-            find(tuple) == nullptr && time_wait_->find(tuple) == nullptr) {
+        if (owns(tuple) && find(tuple) == nullptr && time_wait_.find(tuple) == nullptr) {
             found = true;
             break;
         }
@@ -504,46 +509,15 @@ TcpStream* TcpLayer::connect(const Endpoint& remote, TcpHandler& handler, void* 
         count(DropReason::tcp_conn_limit);
         return nullptr;
     }
-    Connection* c = allocate(tuple, SlotUse::active);
+    Connection* c = allocate(tuple, SlotUse::active, service);
     if (c == nullptr) {
         count(DropReason::tcp_conn_limit);
         return nullptr;
     }
     tcp_.active_opens.inc();
-    c->open_active(*this, tuple, isn_.generate(tuple, now_), &handler, context, worker_.index());
+    const TcpService& s = service_state_[service].service;
+    c->open_active(*this, tuple, isn_.generate(tuple, now_), s.handler, s.context, service, core_);
     return c;
-}
-
-bool TcpLayer::schedule(TcpHandler& handler, uint64_t after_ns, uint64_t token) {
-    if (free_timers_.empty())
-        return false;
-    AppTimer& t = app_timers_[free_timers_.back()];
-    free_timers_.pop_back();
-    t.handler = &handler;
-    t.token = token;
-    wheel_.schedule(t.timer, now_ + Nanos(after_ns));
-    return true;
-}
-
-bool TcpLayer::post(TcpHandler& from, unsigned core, std::span<const uint8_t> bytes) {
-    for (std::size_t i = 0; i < service_state_.size(); ++i) {
-        if (service_state_[i].handler.get() == &from)
-            return ip_.post_tcp(core, static_cast<uint16_t>(i), bytes);
-    }
-    return false;
-}
-
-void TcpLayer::message_input(uint16_t service, unsigned from, const PayloadView& bytes) {
-    if (service < service_state_.size())
-        service_state_[service].handler->on_message(*this, from, bytes);
-    reclaim();
-}
-
-void TcpLayer::app_timer_fired(void* context, TimePoint) {
-    auto* t = static_cast<AppTimer*>(context);
-    TcpLayer* layer = t->layer;
-    layer->free_timers_.push_back(t->index);
-    t->handler->on_timer(*layer, t->token);
 }
 
 }  // namespace portway::tcp

@@ -1,5 +1,5 @@
-// One worker core's TCP: its connections, TIME-WAIT table, timer wheel,
-// listeners' backlogs, SYN cookies and the services' handler instances.
+// One worker core's TCP: its connections, TIME-WAIT table, listeners'
+// backlogs and SYN cookies, on the core's timer wheel.
 //
 // Segment in (from IPv4 input, the mbuf consumed here):
 //   established tuple -> Connection::segment_in
@@ -7,26 +7,35 @@
 //   listener          -> SYN: a connection in SYN-RECEIVED, or a SYN cookie
 //                        when the backlog is full; ACK: a cookie to check
 //   otherwise         -> RST (RFC 9293 §3.10.7.1)
+// then the handlers hear what the segment changed (settle(): every
+// connection that asked for a dispatch), and only then is the packet freed,
+// so on_data can read the payload in place.
 // Segment out: the host side of ConnectionHost builds the mbuf (header,
-// options, payload copied from the send ring, checksum) and hands it to
-// IPv4 output.
+// options, payload copied from the send ring, checksum) and hands it to IP
+// through the narrow ip::Output.
 //
-// Sizes are fixed at construction: connection slots with their buffers,
-// the tuple hash, TIME-WAIT entries, handler timers.
+// The layer needs no EAL: its tables are plain memory (the tuple map is
+// core/fixed_hash_map.h), its packets come from the mempool it is given,
+// its clock is the `now` its owner sets — so the test kit runs it on a
+// simulated network. Sizes are fixed at construction: connection slots with
+// their buffers and per-connection service state, the tuple map, TIME-WAIT.
 #pragma once
 
-#include <rte_hash.h>
 #include <rte_mbuf.h>
 
 #include <memory>
 #include <vector>
 
+#include "core/fixed_hash_map.h"
 #include "core/lazy_pages.h"
 #include "core/timer_wheel.h"
+#include "ip/ipv4_info.h"
+#include "ip/output.h"
+#include "portway/service.h"
 #include "portway/stack_config.h"
+#include "portway/stats.h"
 #include "portway/tcp.h"
 #include "portway/time.h"
-#include "portway/worker.h"
 #include "tcp/connection.h"
 #include "tcp/isn.h"
 #include "tcp/syn_cookie.h"
@@ -34,42 +43,50 @@
 
 namespace portway::tcp {
 
-// What TCP needs from the IPv4 layer below it.
-class IpOutput {
-  public:
-    virtual ~IpOutput() = default;
-    // `m` starts at the TCP header; prepends IPv4 and sends it. Consumes `m`.
-    virtual void ip_send(rte_mbuf* m, Ipv4Address source, Ipv4Address destination) = 0;
-    // Our address for talking to `destination`; unspecified when no route.
-    virtual Ipv4Address source_for(Ipv4Address destination) const = 0;
-    // Whether this core owns the flow (steering): connect() picks a local
-    // port for which it does, so the replies come back here.
-    virtual bool owns(uint32_t local, uint32_t remote, uint16_t local_port,
-                      uint16_t remote_port) const = 0;
-    // Carries a handler's post() to core `to` (steering.h).
-    virtual bool post_tcp(unsigned to, uint16_t service, std::span<const uint8_t> bytes) = 0;
-};
-
 struct TcpSetup {
     const TcpConfig* config = nullptr;
-    const std::vector<TcpService>* services = nullptr;
     uint16_t mtu = 1500;
     uint16_t max_segment_room = 1460;  // bytes of TCP header + payload one mbuf can hold
     SipKey secret{};                   // shared by all cores: ISNs and cookies agree
+    unsigned core = 0;                 // this worker, of `cores`: an active open picks a
+    unsigned cores = 1;                // local port whose replies come back here
 };
 
-class TcpLayer final : public ConnectionHost, public TcpContext {
+// A service as TCP sees it on this core.
+struct TcpService {
+    Handler* handler = nullptr;
+    Context* context = nullptr;
+    uint32_t max_connections = 0;  // established and closing; 0 = the core's limit
+    ConnectionState state;
+};
+
+class TcpLayer final : public ConnectionHost {
   public:
-    static std::unique_ptr<TcpLayer> create(const TcpSetup& setup, Worker& worker,
-                                            rte_mempool* pool, IpOutput& ip, TimePoint now);
+    // Null when memory for the tables runs out.
+    static std::unique_ptr<TcpLayer> create(const TcpSetup& setup, WorkerCounters& counters,
+                                            rte_mempool* pool, ip::Output& ip,
+                                            core::TimerWheel& wheel, TimePoint now);
     ~TcpLayer() override;
 
-    // A TCP segment at `l4_offset` of `m`, `l4_length` bytes; `service` is
-    // the listener on its destination port, or -1. Consumes `m`.
-    void input(rte_mbuf* m, Ipv4Address source, Ipv4Address destination, uint32_t l4_offset,
-               uint32_t l4_length, bool checksum_verified, int service);
-    // Timers, TIME-WAIT expiry; once per loop iteration.
-    void poll(TimePoint now);
+    // Before any traffic: the services, by the ids the port table uses.
+    void set_services(std::vector<TcpService> services);
+
+    // A TCP segment at info.l4_offset of `m`; `device_checks`: the port
+    // offers RX L4 checksum offload; `service`: the listener on its
+    // destination port, or -1. Consumes `m`.
+    void input(rte_mbuf* m, const ip::Ipv4Info& info, bool device_checks, int service);
+    // An active open from `service` on this core (Context::tcp_connect).
+    TcpStream* connect(const Endpoint& remote, uint16_t service);
+
+    // The core's clock for what follows (segments, timers, handler calls).
+    void set_now(TimePoint now) { now_ = now; }
+    // TIME-WAIT expiry; once per loop iteration, after the wheel advanced.
+    void expire(TimePoint now);
+    // Dispatches every connection that asked for it (its handler hears,
+    // then it sends), then frees the slots of finished ones. After anything
+    // that may have changed a connection: a segment (input does it), the
+    // wheel's timers, a handler callback from elsewhere.
+    void settle();
     // The engine stops: every connection ends (on_closed(shutdown)).
     void stop();
 
@@ -80,7 +97,7 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     core::TimerWheel& wheel() override { return wheel_; }
     TimePoint now() const override { return now_; }
     void transmit(const Connection& c, const SegmentOut& segment) override;
-    void count(DropReason reason) override { worker_.counters().drop(reason); }
+    void count(DropReason reason) override { counters_.drop(reason); }
     void note(Event event) override {
         (event == Event::retransmit ? tcp_.retransmits : tcp_.timeouts).inc();
     }
@@ -90,33 +107,18 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     void on_established(Connection& c) override;
     void on_time_wait(const Connection& c) override;
     void on_released(Connection& c) override;
-
-    // TcpContext
-    TcpStream* connect(const Endpoint& remote, TcpHandler& handler, void* context) override;
-    bool schedule(TcpHandler& handler, uint64_t after_ns, uint64_t token) override;
-    uint64_t now_ns() const override { return now_.ns(); }
-    unsigned core() const override { return worker_.index(); }
-    bool post(TcpHandler& from, unsigned core, std::span<const uint8_t> bytes) override;
-    // A post() that arrived for `service` from core `from`.
-    void message_input(uint16_t service, unsigned from, const PayloadView& bytes);
+    void ready(Connection& c) override;
 
   private:
     struct ServiceState {
-        std::unique_ptr<TcpHandler> handler;
+        TcpService service;
         uint32_t backlog = 0;      // in SYN-RECEIVED
         uint32_t connections = 0;  // established and closing
-        uint32_t limit = 0;
     };
     enum class SlotUse : uint8_t { free, backlog, connection, active, active_established };
-    struct AppTimer {
-        core::Timer timer;
-        TcpLayer* layer = nullptr;
-        TcpHandler* handler = nullptr;
-        uint64_t token = 0;
-        uint32_t index = 0;
-    };
 
-    TcpLayer(const TcpSetup& setup, Worker& worker, rte_mempool* pool, IpOutput& ip, TimePoint now);
+    TcpLayer(const TcpSetup& setup, WorkerCounters& counters, rte_mempool* pool, ip::Output& ip,
+             core::TimerWheel& wheel, TimePoint now);
 
     void listen_input(const FourTuple& tuple, const SegmentIn& segment, int service);
     void time_wait_input(TimeWaitEntry& entry, const SegmentIn& segment, int service);
@@ -126,38 +128,44 @@ class TcpLayer final : public ConnectionHost, public TcpContext {
     void reset_for(const FourTuple& tuple, const wire::TcpRepr& segment);
     void send_raw(const FourTuple& tuple, const wire::TcpRepr& header,
                   std::span<const uint8_t> a = {}, std::span<const uint8_t> b = {});
-    Connection* allocate(const FourTuple& tuple, SlotUse use);
+    // A slot for `tuple`, with `service`'s state made in it.
+    Connection* allocate(const FourTuple& tuple, SlotUse use, uint16_t service);
     void reclaim();
     // Gives slot `slot` its fixed share of the per-core buffer slab.
     void attach_slot_buffers(uint32_t slot);
     uint32_t slot_of(const Connection& c) const { return static_cast<uint32_t>(&c - conns_.get()); }
-    static void app_timer_fired(void* context, TimePoint now);
+    void* state_of(uint32_t slot) const { return state_slab_.data() + state_stride_ * slot; }
+    bool owns(const FourTuple& tuple) const;
 
     const TcpConfig& config_;
-    const std::vector<TcpService>& services_;
-    Worker& worker_;
+    WorkerCounters& counters_;
     rte_mempool* pool_;
-    IpOutput& ip_;
+    ip::Output& ip_;
+    core::TimerWheel& wheel_;
     ConnectionParams params_;
-    uint16_t max_segment_room_;
+    unsigned core_;
+    unsigned cores_;
     TimePoint now_;
-    bool started_ = false;
-    core::TimerWheel wheel_;
     SipKey secret_;
     IsnGenerator isn_;
     SynCookies cookies_;
-    rte_hash* table_ = nullptr;
-    std::unique_ptr<TimeWaitTable> time_wait_;
+    core::FixedHashMap<FourTuple, uint32_t, TupleHash> table_;  // tuple -> slot
+    TimeWaitTable time_wait_;
     uint32_t capacity_ = 0;
     std::unique_ptr<Connection[]> conns_;
     std::vector<SlotUse> slot_use_;
     core::LazyPages buffers_;
+    core::LazyPages state_slab_;
+    std::size_t state_stride_ = 0;
     std::vector<uint32_t> free_;
     std::vector<Connection*> released_;
+    // Connections waiting for dispatch(), in the order they asked: a ring of
+    // capacity_ entries, enough since each waits at most once (Connection
+    // keeps its own woken flag).
+    std::vector<Connection*> ready_;
+    uint32_t ready_head_ = 0;
+    uint32_t ready_count_ = 0;
     std::vector<ServiceState> service_state_;
-    static constexpr uint32_t kAppTimers = 4096;
-    std::unique_ptr<AppTimer[]> app_timers_;
-    std::vector<uint32_t> free_timers_;
     uint16_t next_ephemeral_ = 49152;
     TimePoint last_cookie_sent_;
     TcpCoreCounters& tcp_;  // the worker's: telemetry reads them as they change

@@ -1,31 +1,9 @@
 #include "tcp/time_wait.h"
 
-#include <rte_hash_crc.h>
-
 namespace portway::tcp {
 
-std::unique_ptr<TimeWaitTable> TimeWaitTable::create(const char* name, uint32_t capacity,
-                                                     Nanos duration, int socket) {
-    std::unique_ptr<TimeWaitTable> table(new TimeWaitTable());
-    rte_hash_parameters params{};
-    params.name = name;
-    // rte_hash wants room to spare: its buckets fill unevenly.
-    params.entries = capacity + capacity / 4 + 8;
-    params.key_len = sizeof(FourTuple);
-    params.hash_func = rte_hash_crc;
-    params.socket_id = socket;
-    table->hash_ = rte_hash_create(&params);
-    if (table->hash_ == nullptr)
-        return nullptr;
-    table->ring_.resize(capacity);
-    table->live_.assign(capacity, false);
-    table->duration_ = duration;
-    return table;
-}
-
-TimeWaitTable::~TimeWaitTable() {
-    rte_hash_free(hash_);
-}
+TimeWaitTable::TimeWaitTable(uint32_t capacity, Nanos duration, const TupleHash& hash)
+    : slots_(capacity, hash), ring_(capacity), live_(capacity, false), duration_(duration) {}
 
 bool TimeWaitTable::insert(const TimeWaitEntry& entry, TimePoint now) {
     erase(entry.tuple);
@@ -40,33 +18,30 @@ bool TimeWaitTable::insert(const TimeWaitEntry& entry, TimePoint now) {
     live_[slot] = true;
     ++count_;
     ++live_count_;
-    rte_hash_add_key_data(hash_, &ring_[slot].tuple,
-                          reinterpret_cast<void*>(static_cast<uintptr_t>(slot)));
+    slots_.insert(ring_[slot].tuple, slot);
     return !evicted;
 }
 
 TimeWaitEntry* TimeWaitTable::find(const FourTuple& tuple) {
     if (live_count_ == 0)
         return nullptr;
-    void* data = nullptr;
-    if (rte_hash_lookup_data(hash_, &tuple, &data) < 0)
-        return nullptr;
-    return &ring_[reinterpret_cast<uintptr_t>(data)];
+    const uint32_t* slot = slots_.find(tuple);
+    return slot != nullptr ? &ring_[*slot] : nullptr;
 }
 
 void TimeWaitTable::erase(const FourTuple& tuple) {
-    void* data = nullptr;
-    if (live_count_ == 0 || rte_hash_lookup_data(hash_, &tuple, &data) < 0)
+    const uint32_t* found = live_count_ != 0 ? slots_.find(tuple) : nullptr;
+    if (found == nullptr)
         return;
-    const auto slot = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(data));
-    rte_hash_del_key(hash_, &tuple);
+    const uint32_t slot = *found;
+    slots_.erase(tuple);
     live_[slot] = false;
     --live_count_;
 }
 
 void TimeWaitTable::pop_head() {
     if (live_[head_]) {
-        rte_hash_del_key(hash_, &ring_[head_].tuple);
+        slots_.erase(ring_[head_].tuple);
         live_[head_] = false;
         --live_count_;
     }

@@ -4,18 +4,17 @@
 // re-ACK a retransmitted FIN, the timestamp state — takes 40 bytes.
 //
 // Every entry lives the same 2 * MSL, so expiry order is insertion order:
-// a FIFO ring, expired from its head in O(1) per entry, with an rte_hash
-// from tuple to slot. When the table is full the oldest entry goes early
-// (counted), which only shortens its quiet time: PAWS and the ISN clock
-// (RFC 6528) still keep a new incarnation apart from old duplicates.
+// a FIFO ring, expired from its head in O(1) per entry, with a fixed hash
+// map (core/fixed_hash_map.h) from tuple to slot. When the table is full the oldest entry goes
+// early (counted), which only shortens its quiet time: PAWS and the ISN clock (RFC 6528) still keep
+// a new incarnation apart from old duplicates.
 #pragma once
-
-#include <rte_hash.h>
 
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "core/fixed_hash_map.h"
 #include "portway/time.h"
 #include "tcp/four_tuple.h"
 #include "tcp/seq.h"
@@ -34,10 +33,7 @@ struct TimeWaitEntry {
 
 class TimeWaitTable {
   public:
-    // `name` must be unique in the process (an rte_hash name).
-    static std::unique_ptr<TimeWaitTable> create(const char* name, uint32_t capacity,
-                                                 Nanos duration, int socket);
-    ~TimeWaitTable();
+    TimeWaitTable(uint32_t capacity, Nanos duration, const TupleHash& hash);
 
     // Adds (or refreshes) the tuple's entry; returns false if it evicted
     // the oldest entry to make room.
@@ -51,10 +47,9 @@ class TimeWaitTable {
     uint32_t capacity() const { return static_cast<uint32_t>(ring_.size()); }
 
   private:
-    TimeWaitTable() = default;
     void pop_head();
 
-    rte_hash* hash_ = nullptr;
+    core::FixedHashMap<FourTuple, uint32_t, TupleHash> slots_;  // tuple -> ring slot
     std::vector<TimeWaitEntry> ring_;
     std::vector<bool> live_;  // erased entries stay in the ring as holes
     uint32_t head_ = 0;

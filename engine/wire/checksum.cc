@@ -1,5 +1,7 @@
 #include "wire/checksum.h"
 
+#include "wire/udp.h"
+
 #include <cassert>
 
 namespace portway::wire {
@@ -129,9 +131,8 @@ void fill_ipv4_l4_checksum(MutBytes segment, std::size_t field_offset, Ipv4Addre
     } else {
         store_be16(&segment[field_offset], 0);
         value = ipv4_l4_checksum(src, dst, protocol, segment);
-        if (value == 0 && protocol == IpProtocol::udp) {
-            value = 0xFFFF;  // RFC 768: an all-zero checksum means "none"
-        }
+        if (protocol == IpProtocol::udp)
+            value = udp::checksum_to_send(value);
     }
     store_be16(&segment[field_offset], value);
 }

@@ -4,8 +4,7 @@ namespace portway::wire {
 
 Result<UdpRepr, UdpError> UdpRepr::parse(const UdpView& view, Ipv4Address src, Ipv4Address dst,
                                          ChecksumMode mode) {
-    // RFC 768: an all-zero checksum field means the sender computed none.
-    if (mode == ChecksumMode::software && view.checksum() != udp::kNoChecksum &&
+    if (mode == ChecksumMode::software && !udp::checksum_absent(view.checksum()) &&
         ipv4_l4_checksum(src, dst, IpProtocol::udp, view.bytes()) != 0) {
         return UdpError::bad_checksum;
     }

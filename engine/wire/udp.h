@@ -30,6 +30,16 @@ namespace udp {
 inline constexpr std::size_t kSrcPort = 0, kDstPort = 2, kLength = 4, kChecksum = 6;
 inline constexpr std::size_t kHeaderLen = 8;
 inline constexpr uint16_t kNoChecksum = 0;
+
+// RFC 768's zero rule, in one place for both directions: over IPv4 an
+// all-zero checksum field means the sender computed none, so a checksum
+// that computes to zero is sent as all ones (the same in one's complement).
+constexpr bool checksum_absent(uint16_t field) {
+    return field == kNoChecksum;
+}
+constexpr uint16_t checksum_to_send(uint16_t computed) {
+    return computed == kNoChecksum ? 0xFFFF : computed;
+}
 }  // namespace udp
 
 template <typename Byte>

@@ -40,7 +40,7 @@ class ReassemblyTest : public ::testing::Test {
         config.max_datagrams = 8;
         config.max_fragments = 64;
         config.max_mbufs = 64;
-        config.timeout_ns = 2 * kSec;
+        config.timeout = Nanos(2 * kSec);
         auto r = Reassembler::create(config, 0, &Drops::record, &drops_);
         ASSERT_TRUE(r.ok()) << r.error();
         r_ = *r;
@@ -64,11 +64,13 @@ class ReassemblyTest : public ::testing::Test {
         return m;
     }
     Fragment info(uint16_t id, uint32_t offset, uint32_t len, bool more) {
-        return {{0xC6120001, 0xC6120002, id, 17}, offset, len, more, kHeader};
+        return {
+            {Ipv4Address(0xC6120001), Ipv4Address(0xC6120002), id, 17}, offset, len, more, kHeader};
     }
     rte_mbuf* add(uint16_t id, uint32_t offset, uint32_t len, bool more, uint64_t now = 0,
                   uint32_t padding = 0) {
-        return r_->add(piece(id, offset, len, padding), info(id, offset, len, more), now, total_);
+        return r_->add(piece(id, offset, len, padding), info(id, offset, len, more), TimePoint(now),
+                       total_);
     }
     // Checks a reassembled datagram's payload and frees it.
     void expect_whole(rte_mbuf* m, uint16_t id, uint32_t len) {
@@ -133,7 +135,7 @@ TEST_F(ReassemblyTest, DuplicateDropsTheWholeDatagram) {
     // Still poisoned: the rest of it is discarded too, until the timeout.
     EXPECT_EQ(add(4, 8, 8, false), nullptr);
     EXPECT_EQ(drops_[DropReason::frag_overlap], 3);
-    r_->expire(3 * kSec);
+    r_->expire(TimePoint(3 * kSec));
     EXPECT_EQ(r_->datagrams(), 0u);
 }
 
@@ -163,12 +165,12 @@ TEST_F(ReassemblyTest, ConflictingEndsDropTheWholeDatagram) {
 TEST_F(ReassemblyTest, TimeoutFreesIncompleteDatagrams) {
     EXPECT_EQ(add(20, 0, 8, true, 0), nullptr);
     EXPECT_EQ(add(21, 0, 8, true, kSec), nullptr);
-    r_->expire(2 * kSec - 1);
+    r_->expire(TimePoint(2 * kSec - 1));
     EXPECT_EQ(r_->datagrams(), 2u);
-    r_->expire(2 * kSec);  // the first is due
+    r_->expire(TimePoint(2 * kSec));  // the first is due
     EXPECT_EQ(r_->datagrams(), 1u);
     EXPECT_EQ(drops_[DropReason::frag_timeout], 1);
-    r_->expire(3 * kSec);
+    r_->expire(TimePoint(3 * kSec));
     EXPECT_EQ(r_->datagrams(), 0u);
     EXPECT_EQ(drops_[DropReason::frag_timeout], 2);
 }
@@ -191,7 +193,7 @@ TEST_F(ReassemblyTest, ThousandsOfNeverCompletedSetsStayBounded) {
         ASSERT_LE(r_->mbufs_held(), 64u);
     }
     EXPECT_EQ(drops_[DropReason::frag_table_full], 3000 - 8);
-    r_->expire(10 * kSec);
+    r_->expire(TimePoint(10 * kSec));
     EXPECT_EQ(drops_[DropReason::frag_timeout], 8);
 }
 

@@ -1,6 +1,7 @@
 // The fixture of the in-process stack tests: one engine with one worker on
-// a net_ring port, the stack on it with the UDP echo services (and whatever
-// a derived fixture adds), frames pushed into the ring and read back.
+// a net_ring port, the stack on it with the echo services (UDP and TCP: echo,
+// discard, chargen; and whatever a derived fixture adds), frames pushed
+// into the ring and read back.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -41,14 +42,11 @@ class StackTest : public ::testing::Test {
         auto stack = Stack::create(sc, *engine_);
         ASSERT_TRUE(stack.ok()) << stack.error();
         stack_ = std::move(*stack);
-        ASSERT_TRUE(stack_->add_udp_service(services::echo_service()).ok());
-        ASSERT_TRUE(stack_->add_udp_service(services::discard_service()).ok());
-        ASSERT_TRUE(stack_->add_udp_service(services::chargen_service()).ok());
+        ASSERT_TRUE(stack_->add_service(services::echo_service()).ok());
+        ASSERT_TRUE(stack_->add_service(services::discard_service()).ok());
+        ASSERT_TRUE(stack_->add_service(services::chargen_service()).ok());
         for (auto& service : extra_services_) {
-            ASSERT_TRUE(stack_->add_udp_service(std::move(service)).ok());
-        }
-        for (auto& service : tcp_services_) {
-            ASSERT_TRUE(stack_->add_tcp_service(std::move(service)).ok());
+            ASSERT_TRUE(stack_->add_service(std::move(service)).ok());
         }
         ASSERT_TRUE(engine_->start().ok());
         rte_ether_addr mac{};
@@ -125,8 +123,7 @@ class StackTest : public ::testing::Test {
     std::unique_ptr<Stack> stack_;
     Mac6 engine_mac_{};
     unsigned test_baseline_ = 0;
-    std::vector<UdpService> extra_services_;
-    std::vector<TcpService> tcp_services_;
+    std::vector<Service> extra_services_;
     // Lets a derived fixture change the stack's configuration.
     virtual void configure(StackConfig&) {}
 };

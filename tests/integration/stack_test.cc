@@ -160,30 +160,30 @@ TEST_F(StackTest, RepliesWaitForArpResolution) {
 
 // A service that answers from a timer: each datagram is acknowledged
 // 20 ms later with "late", sent with send_to() (not as a reply).
-class LateHandler final : public UdpHandler {
+class LateHandler final : public Handler {
   public:
-    void on_datagram(UdpSocket& socket, const UdpDatagram& d) override {
+    void on_datagram(Context& context, UdpSocket&, UdpDatagram& d) override {
         remote_ = d.remote;
-        ASSERT_TRUE(socket.schedule(20'000'000, 42));
-        scheduled_at_ = socket.now_ns();
+        ASSERT_TRUE(context.schedule(ms(20), 42).valid());
+        scheduled_at_ = context.now();
     }
-    void on_timer(UdpSocket& socket, uint64_t token) override {
+    void on_timer(Context& context, uint64_t token) override {
         ASSERT_EQ(token, 42u);
-        EXPECT_GE(socket.now_ns(), scheduled_at_ + 20'000'000);
+        EXPECT_GE(context.now(), scheduled_at_ + ms(20));
         const uint8_t late[] = {'l', 'a', 't', 'e'};
-        socket.send_to(remote_, 5000, late);
+        context.udp_port(5000)->send_to(remote_, late);
     }
 
   private:
     Endpoint remote_;
-    uint64_t scheduled_at_ = 0;
+    TimePoint scheduled_at_;
 };
 
 // Answers with reply(): a copy back to the sender from the address the
 // datagram was sent to.
-class ReplyHandler final : public UdpHandler {
+class ReplyHandler final : public Handler {
   public:
-    void on_datagram(UdpSocket& socket, const UdpDatagram& d) override {
+    void on_datagram(Context&, UdpSocket& socket, UdpDatagram& d) override {
         const uint8_t answer[] = {'o', 'k'};
         socket.reply(d, answer);
     }
@@ -193,7 +193,7 @@ class ReplyServiceTest : public StackTest {
   protected:
     void SetUp() override {
         extra_services_.push_back(
-            {"reply", {5001}, [](unsigned) { return std::make_unique<ReplyHandler>(); }});
+            {"reply", {5001}, {}, [](unsigned) { return std::make_unique<ReplyHandler>(); }});
         StackTest::SetUp();
     }
 };
@@ -229,10 +229,10 @@ TEST(StackServices, ConflictingPortsAreRefused) {
     sc.addresses.push_back(*Ipv4Prefix::parse("198.18.0.2/24"));
     auto stack = Stack::create(sc, **engine);
     ASSERT_TRUE(stack.ok());
-    ASSERT_TRUE((*stack)->add_udp_service(services::echo_service()).ok());
-    UdpService again = services::echo_service();
+    ASSERT_TRUE((*stack)->add_service(services::echo_service()).ok());
+    Service again = services::echo_service();
     again.name = "echo-again";
-    Status s = (*stack)->add_udp_service(again);
+    Status s = (*stack)->add_service(again);
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.message(), "service echo-again: udp port 7 is already bound by echo");
     stack->reset();
@@ -243,7 +243,7 @@ class TimerServiceTest : public StackTest {
   protected:
     void SetUp() override {
         extra_services_.push_back(
-            {"late", {5000}, [](unsigned) { return std::make_unique<LateHandler>(); }});
+            {"late", {5000}, {}, [](unsigned) { return std::make_unique<LateHandler>(); }});
         StackTest::SetUp();
     }
 };

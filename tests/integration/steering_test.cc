@@ -16,7 +16,6 @@
 #include <thread>
 
 #include "../../apps/services/echo/echo.h"
-#include "../../apps/services/echo/tcp_echo.h"
 #include "eal_env.h"
 #include "frames.h"
 #include "portway/stack.h"
@@ -32,23 +31,23 @@ constexpr uint16_t kRelayPort = 6000;
 
 // Relays each datagram to the handler on the other core, which answers it:
 // the answer leaving the other core's queue proves the message crossed.
-class RelayHandler final : public UdpHandler {
+class RelayHandler final : public Handler {
   public:
-    void on_datagram(UdpSocket& socket, const UdpDatagram& d) override {
+    void on_datagram(Context& context, UdpSocket&, UdpDatagram& d) override {
         uint8_t body[6];
         d.remote.address.store(body);
         std::memcpy(body + 4, &d.remote.port, 2);
-        socket.post(1 - socket.core(), body);
+        context.post(1 - context.core(), body);
     }
-    void on_message(UdpSocket& socket, unsigned from, const PayloadView& bytes) override {
+    void on_message(Context& context, unsigned from, const PayloadView& bytes) override {
         const auto v = bytes.to_vector();
         if (v.size() != 6)
             return;
         Endpoint to;
         to.address = Ipv4Address::load(v.data());
         std::memcpy(&to.port, v.data() + 4, 2);
-        const uint8_t reply[2] = {static_cast<uint8_t>(from), static_cast<uint8_t>(socket.core())};
-        socket.send_to(to, kRelayPort, reply);
+        const uint8_t reply[2] = {static_cast<uint8_t>(from), static_cast<uint8_t>(context.core())};
+        context.udp_port(kRelayPort)->send_to(to, reply);
     }
 };
 
@@ -76,14 +75,12 @@ class SteeringTest : public ::testing::Test {
         ASSERT_TRUE(stack.ok()) << stack.error();
         stack_ = std::move(*stack);
         ASSERT_NE(stack_->mesh(), nullptr);
-        ASSERT_TRUE(stack_->add_udp_service(services::echo_service()).ok());
-        ASSERT_TRUE(
-            stack_
-                ->add_udp_service({"relay",
-                                   {kRelayPort},
-                                   [](unsigned) { return std::make_unique<RelayHandler>(); }})
-                .ok());
-        ASSERT_TRUE(stack_->add_tcp_service(services::tcp_echo_service()).ok());
+        ASSERT_TRUE(stack_->add_service(services::echo_service()).ok());
+        Service relay;
+        relay.name = "relay";
+        relay.udp_ports = {kRelayPort};
+        relay.make_handler = [](unsigned) { return std::make_unique<RelayHandler>(); };
+        ASSERT_TRUE(stack_->add_service(std::move(relay)).ok());
         ASSERT_TRUE(engine_->start().ok());
         rte_ether_addr mac{};
         rte_eth_macaddr_get(port_.port_id, &mac);

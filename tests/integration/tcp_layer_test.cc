@@ -5,7 +5,7 @@
 // cover the same against Linux; these pin exact segments.
 #include <gtest/gtest.h>
 
-#include "../../apps/services/echo/tcp_echo.h"
+#include "../../apps/services/echo/echo.h"
 #include "stack_fixture.h"
 
 namespace portway {
@@ -18,10 +18,9 @@ constexpr uint16_t kCloserPort = 5000;
 
 // Accepts, then closes at once: the engine is the side that closes first
 // and so the one that enters TIME-WAIT.
-class CloserHandler final : public TcpHandler {
+class CloserHandler final : public Handler {
   public:
-    void on_accepted(TcpStream& stream) override { stream.close(); }
-    uint32_t on_data(TcpStream&, const PayloadView& data) override { return data.size(); }
+    void on_accepted(Context&, TcpStream& stream) override { stream.close(); }
 };
 
 Bytes syn_options() {
@@ -52,11 +51,10 @@ Bytes option(const Bytes& options, uint8_t kind) {
 class TcpStackTest : public StackTest {
   protected:
     void SetUp() override {
-        tcp_services_.push_back(services::tcp_echo_service());
-        tcp_services_.push_back({"closer",
-                                 {kCloserPort},
-                                 [](unsigned) { return std::make_unique<CloserHandler>(); },
-                                 0});
+        // The fixture serves echo (7) on UDP and TCP already.
+        extra_services_.push_back({"closer", {}, {kCloserPort}, [](unsigned) {
+                                       return std::make_unique<CloserHandler>();
+                                   }});
         StackTest::SetUp();
         if (!HasFatalFailure())
             introduce_peer();

@@ -57,6 +57,7 @@ namespace portway {
     X(udp_malformed, "UDP header truncated or length field lies")                           \
     X(udp_bad_checksum, "UDP checksum does not verify")                                     \
     X(udp_no_listener, "no handler bound to the UDP port (port unreachable sent)")          \
+    X(udp_no_socket, "no UDP socket left on the core for the port (see --udp-sockets)")     \
     /* TCP (RFC 9293, RFC 5961, RFC 7323, RFC 4987) */                                      \
     X(tcp_malformed, "TCP header truncated, bad data offset, bad options or flags")         \
     X(tcp_bad_checksum, "TCP checksum does not verify")                                     \

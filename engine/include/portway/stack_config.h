@@ -58,6 +58,9 @@ struct StackConfig {
     // ICMP errors per second per core, and their burst (RFC 1812 §4.3.2.8)
     uint32_t icmp_rate = 100;
     uint32_t icmp_burst = 50;
+    // UDP sockets per core: one per port a service serves, one per client
+    // socket a handler opens.
+    uint32_t udp_sockets = 4096;
     TcpConfig tcp;
     // Packets and messages in flight between two worker cores (steering.h).
     uint32_t steer_ring_size = 1024;

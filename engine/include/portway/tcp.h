@@ -1,16 +1,13 @@
-// The TCP handler API.
+// TCP for handlers (RFC 9293): a connection as the handler sees it.
 //
-// A service listens on one or more TCP ports (Stack::add_tcp_service, the
-// `listen`); every worker core gets its own handler instance, and every
-// callback for a connection runs on the core that owns it — no handler state
-// is touched by two cores. A handler may also open connections itself
-// (TcpContext::connect) from on_start, a timer or any callback.
-//
-// A connection is seen through a TcpStream, valid from on_accepted /
-// on_connected (or the connect() that returned it) until on_closed returns;
-// on_closed is called exactly once per stream. Within a callback a handler
-// may call anything on any stream of its core, including close() or abort()
-// on the stream being served.
+// A service listens on its TCP ports (Service::tcp_ports, or
+// Context::tcp_listen at run time); a handler may also open connections
+// itself (Context::tcp_connect). A connection is seen through a TcpStream,
+// valid from on_accepted / on_connected (or the tcp_connect() that returned
+// it) until on_closed returns; on_closed is called exactly once per stream,
+// last. The handler may call anything on any stream of its core from any
+// callback; what follows from it (segments, on_closed) happens once the
+// callback returns (service.h).
 //
 // Receiving: on_data offers every byte received in order and not yet
 // consumed (a view valid only during the call) and returns how many bytes
@@ -23,18 +20,21 @@
 // many bytes it took (back-pressure: fewer than offered when the buffer is
 // full); on_writable is called when acknowledged data has freed space after
 // a short send.
+//
+// Per-connection state: state<T>() is the T the service declared
+// (Service::connection_state = ConnectionState::of<T>()), made when the
+// connection opened; asking for another type is a programming error.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
-#include <functional>
-#include <memory>
+#include <new>
 #include <span>
-#include <string>
 #include <string_view>
-#include <vector>
 
 #include "portway/net.h"
-#include "portway/udp.h"  // PayloadView
+#include "portway/payload.h"
+#include "portway/service.h"
 
 namespace portway {
 
@@ -64,17 +64,24 @@ class TcpStream {
     // are answered with a RST (RFC 9293 §3.10.4). Unread data makes it an
     // abort (RFC 2525 §2.17). on_closed still follows, once the exchange ends.
     virtual void close() = 0;
-    // Sends a RST and forgets the connection; on_closed(aborted) is called
-    // before abort() returns.
+    // Sends a RST and forgets the connection; on_closed(aborted) follows
+    // when the current callback returns.
     virtual void abort() = 0;
 
     virtual Endpoint local() const = 0;
     virtual Endpoint remote() const = 0;
     virtual unsigned core() const = 0;
 
-    // One pointer of the handler's own per-connection state.
-    void set_context(void* context) { context_ = context; }
-    void* context() const { return context_; }
+    template <typename T>
+    T& state() {
+        assert(state_type_ == ConnectionState::type_tag<T>() &&
+               "state<T>() with a type other than the service's connection_state");
+        return *std::launder(static_cast<T*>(state_));
+    }
+    template <typename T>
+    const T& state() const {
+        return const_cast<TcpStream*>(this)->state<T>();
+    }
 
   protected:
     TcpStream() = default;
@@ -82,58 +89,15 @@ class TcpStream {
     TcpStream(const TcpStream&) = delete;
     TcpStream& operator=(const TcpStream&) = delete;
 
-    void* context_ = nullptr;
-};
+    // Set by the implementation: where this connection's state lives.
+    void attach_state(void* storage, const void* type) {
+        state_ = storage;
+        state_type_ = type;
+    }
 
-class TcpHandler;
-
-// What a TCP handler can do on its core besides talking on a stream.
-class TcpContext {
-  public:
-    virtual ~TcpContext() = default;
-    // Active open to `remote` from an address of the routed interface and a
-    // free local port of this core; callbacks go to `handler`. nullptr when
-    // no route, port or connection slot is left (counted).
-    virtual TcpStream* connect(const Endpoint& remote, TcpHandler& handler,
-                               void* context = nullptr) = 0;
-    // Calls handler.on_timer(token) on this core after `after_ns`.
-    virtual bool schedule(TcpHandler& handler, uint64_t after_ns, uint64_t token) = 0;
-    virtual uint64_t now_ns() const = 0;
-    virtual unsigned core() const = 0;
-    // Sends `bytes` to the on_message of the handler of the same service on
-    // worker `core` (`from` names the sending handler's service); in order
-    // per pair of cores, bounded: false when the ring is full (counted).
-    virtual bool post(TcpHandler& from, unsigned core, std::span<const uint8_t> bytes) = 0;
-};
-
-class TcpHandler {
-  public:
-    virtual ~TcpHandler() = default;
-    // Once per core, from the core's loop, before any other callback.
-    virtual void on_start(TcpContext& /*context*/) {}
-    // A passive open completed (the handshake's last ACK arrived).
-    virtual void on_accepted(TcpStream& /*stream*/) {}
-    // An active open completed.
-    virtual void on_connected(TcpStream& /*stream*/) {}
-    // Returns how many bytes of `data` were consumed (at most data.size()).
-    virtual uint32_t on_data(TcpStream& stream, const PayloadView& data) = 0;
-    virtual void on_writable(TcpStream& /*stream*/) {}
-    // The peer sent FIN: no more data will come; sending may go on.
-    virtual void on_peer_closed(TcpStream& /*stream*/) {}
-    virtual void on_closed(TcpStream& /*stream*/, TcpCloseReason /*reason*/) {}
-    virtual void on_timer(TcpContext& /*context*/, uint64_t /*token*/) {}
-    // A post() from this service's handler on core `from`.
-    virtual void on_message(TcpContext& /*context*/, unsigned /*from*/,
-                            const PayloadView& /*bytes*/) {}
-};
-
-struct TcpService {
-    std::string name;
-    std::vector<uint16_t> ports;
-    // Called once per worker core before the cores start.
-    std::function<std::unique_ptr<TcpHandler>(unsigned core)> make_handler;
-    // Established connections of this service per core; 0 = the core's limit.
-    uint32_t max_connections = 0;
+  private:
+    void* state_ = nullptr;
+    const void* state_type_ = nullptr;
 };
 
 }  // namespace portway

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "fake_udp_socket.h"
+#include "portway/testing/fakes.h"
 
 namespace portway::services {
 namespace {
@@ -15,40 +15,54 @@ UdpDatagram datagram(uint16_t port, std::span<const uint8_t> bytes) {
     return {kClient, {Ipv4Address::from_octets(198, 18, 0, 2), port}, PayloadView(bytes)};
 }
 
+// Where each test's handler runs: a fake core, its fake sockets.
+struct Core {
+    testkit::FakeContext context;
+    testkit::FakeUdpSocket& socket(uint16_t port) { return context.udp_socket(port); }
+};
+
 TEST(EchoService, SendsTheSameBytesBack) {
-    testing::FakeUdpSocket socket;
+    Core core;
+    testkit::FakeUdpSocket& socket = core.socket(kEchoPort);
     EchoHandler echo;
     const std::vector<uint8_t> hello{'H', 'e', 'l', 'l', 'o', ',', ' ', 'w', 'o', 'r', 'l', 'd'};
-    echo.on_datagram(socket, datagram(kEchoPort, hello));
-    echo.on_datagram(socket, datagram(kEchoPort, {}));
+    UdpDatagram first = datagram(kEchoPort, hello);
+    UdpDatagram empty = datagram(kEchoPort, {});
+    echo.on_datagram(core.context, socket, first);
+    echo.on_datagram(core.context, socket, empty);
     ASSERT_EQ(socket.sent.size(), 2u);
     EXPECT_EQ(socket.sent[0].payload, hello);
-    EXPECT_EQ(socket.sent[0].remote, kClient);
-    EXPECT_EQ(socket.sent[0].local_port, kEchoPort);
+    EXPECT_EQ(socket.sent[0].to, kClient);
+    EXPECT_EQ(socket.sent[0].from.port, kEchoPort);
     EXPECT_TRUE(socket.sent[1].payload.empty());
 }
 
 TEST(DiscardService, SendsNothing) {
-    testing::FakeUdpSocket socket;
+    Core core;
+    testkit::FakeUdpSocket& socket = core.socket(kDiscardPort);
     DiscardHandler discard;
     const std::vector<uint8_t> bytes(100, 1);
-    discard.on_datagram(socket, datagram(kDiscardPort, bytes));
+    UdpDatagram d = datagram(kDiscardPort, bytes);
+    discard.on_datagram(core.context, socket, d);
     EXPECT_TRUE(socket.sent.empty());
 }
 
 TEST(ChargenService, RandomLengthsUpTo512OfThePattern) {
-    testing::FakeUdpSocket socket;
+    Core core;
+    testkit::FakeUdpSocket& socket = core.socket(kChargenPort);
     ChargenHandler chargen(42);
     const std::vector<uint8_t> any{'x'};
     std::size_t longest = 0;
-    for (int i = 0; i < 200; ++i)
-        chargen.on_datagram(socket, datagram(kChargenPort, any));
+    for (int i = 0; i < 200; ++i) {
+        UdpDatagram d = datagram(kChargenPort, any);
+        chargen.on_datagram(core.context, socket, d);
+    }
     ASSERT_EQ(socket.sent.size(), 200u);
     for (const auto& d : socket.sent) {
         EXPECT_LE(d.payload.size(), 512u);
         longest = std::max(longest, d.payload.size());
-        EXPECT_EQ(d.local_port, kChargenPort);
-        EXPECT_EQ(d.remote, kClient);
+        EXPECT_EQ(d.from.port, kChargenPort);
+        EXPECT_EQ(d.to, kClient);
     }
     EXPECT_GT(longest, 400u);  // the lengths really vary
 }

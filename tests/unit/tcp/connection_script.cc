@@ -331,10 +331,20 @@ void FakeHost::advance_to(TimePoint t) {
             break;
         now_ = next;
         wheel_.advance(now_);
+        settle();
     }
     if (t > now_)
         now_ = t;
     wheel_.advance(now_);
+    settle();
+}
+
+void FakeHost::settle() {
+    while (ready_ != nullptr) {
+        Connection* c = ready_;
+        ready_ = nullptr;
+        c->dispatch();
+    }
 }
 
 void FakeHost::transmit(const Connection& c, const SegmentOut& segment) {
@@ -390,19 +400,19 @@ void FakeHost::on_released(Connection&) {
 
 // ---- RecordingHandler ----
 
-void RecordingHandler::on_accepted(TcpStream& stream) {
+void RecordingHandler::on_accepted(Context&, TcpStream& stream) {
     events_->push_back("accepted");
     if (on_accepted_do)
         on_accepted_do(stream);
 }
 
-void RecordingHandler::on_connected(TcpStream& stream) {
+void RecordingHandler::on_connected(Context&, TcpStream& stream) {
     events_->push_back("connected");
     if (on_connected_do)
         on_connected_do(stream);
 }
 
-uint32_t RecordingHandler::on_data(TcpStream& stream, const PayloadView& data) {
+uint32_t RecordingHandler::on_data(Context&, TcpStream& stream, const PayloadView& data) {
     ++data_calls;
     offered += data.size();
     uint32_t take = 0;
@@ -417,19 +427,19 @@ uint32_t RecordingHandler::on_data(TcpStream& stream, const PayloadView& data) {
     return take;
 }
 
-void RecordingHandler::on_writable(TcpStream& stream) {
+void RecordingHandler::on_writable(Context&, TcpStream& stream) {
     events_->push_back("writable");
     if (on_writable_do)
         on_writable_do(stream);
 }
 
-void RecordingHandler::on_peer_closed(TcpStream& stream) {
+void RecordingHandler::on_peer_closed(Context&, TcpStream& stream) {
     events_->push_back("peer-closed");
     if (on_peer_closed_do)
         on_peer_closed_do(stream);
 }
 
-void RecordingHandler::on_closed(TcpStream&, TcpCloseReason reason) {
+void RecordingHandler::on_closed(Context&, TcpStream&, TcpCloseReason reason) {
     events_->push_back("closed:" + std::string(tcp_close_reason_name(reason)));
 }
 
@@ -453,20 +463,20 @@ uint32_t Script::send(uint32_t n) {
     return taken;
 }
 
-testing::AssertionResult Script::run(std::initializer_list<std::string_view> rows,
-                                     std::source_location where) {
+::testing::AssertionResult Script::run(std::initializer_list<std::string_view> rows,
+                                       std::source_location where) {
     return run_rows(std::span<const std::string_view>(rows.begin(), rows.size()), where);
 }
 
-testing::AssertionResult Script::run(std::span<const std::string_view> rows,
-                                     std::source_location where) {
+::testing::AssertionResult Script::run(std::span<const std::string_view> rows,
+                                       std::source_location where) {
     return run_rows(rows, where);
 }
 
-testing::AssertionResult Script::run_rows(std::span<const std::string_view> rows,
-                                          std::source_location where) {
+::testing::AssertionResult Script::run_rows(std::span<const std::string_view> rows,
+                                            std::source_location where) {
     auto fail = [&](std::size_t index, std::string_view text, const std::string& what) {
-        return testing::AssertionFailure()
+        return ::testing::AssertionFailure()
                << "\nconnection script at " << where.file_name() << ":" << where.line() << ", row "
                << index + 1 << " (at " << time_text(script_time_) << "):\n  row:      \"" << text
                << "\"\n"
@@ -493,7 +503,7 @@ testing::AssertionResult Script::run_rows(std::span<const std::string_view> rows
     }
     if (std::string err = unmatched(); !err.empty())
         return fail(rows.empty() ? 0 : rows.size() - 1, "(end of script)", err);
-    return testing::AssertionSuccess();
+    return ::testing::AssertionSuccess();
 }
 
 std::string Script::unmatched() const {
@@ -607,20 +617,25 @@ std::string Script::inbound(std::string_view text) {
             return "  error:    a cookie ACK opens a connection: there is one already";
         opened_ = true;
         // As TcpLayer::accept_cookie: open, then the ACK's data or FIN.
-        conn_.open_from_cookie(host_, c.tuple, segment, c.cookie, &app_, c.service, 0);
+        conn_.open_from_cookie(host_, c.tuple, segment, c.cookie, &app_, &context_, c.service, 0);
         if (conn_.state() != TcpState::closed &&
             (h.payload_len > 0 || h.control == wire::TcpControl::fin))
             conn_.segment_in(segment);
+        host_.settle();
         return "";
     }
     if (!opened_) {
         if (h.control != wire::TcpControl::syn || h.ack)
             return "  error:    no connection yet: only a SYN (or 'app connect') opens one";
         opened_ = true;
-        conn_.open_passive(host_, c.tuple, segment, SeqNum(c.local_isn), &app_, c.service, 0);
+        conn_.open_passive(host_, c.tuple, segment, SeqNum(c.local_isn), &app_, &context_,
+                           c.service, 0);
+        host_.settle();
         return "";
     }
     conn_.segment_in(segment);
+    // As TcpLayer::input: the handler hears while the payload is still there.
+    host_.settle();
     return "";
 }
 
@@ -752,7 +767,7 @@ std::string Script::app_action(std::string_view text) {
         if (opened_)
             return "  error:    already opened";
         opened_ = true;
-        conn_.open_active(host_, c.tuple, SeqNum(c.local_isn), &app_, nullptr, 0);
+        conn_.open_active(host_, c.tuple, SeqNum(c.local_isn), &app_, &context_, c.service, 0);
     } else if (what == "send") {
         const auto n = p.num(false);
         if (!n)
@@ -797,6 +812,9 @@ std::string Script::app_action(std::string_view text) {
     }
     if (!p.done())
         return "  error:    trailing '" + std::string(p.rest()) + "'";
+    // An application call happens inside some callback of the engine's
+    // loop; what it causes leaves when that callback returns.
+    host_.settle();
     return "";
 }
 

@@ -71,6 +71,7 @@
 #include "core/timer_wheel.h"
 #include "portway/drop_reason.h"
 #include "portway/tcp.h"
+#include "portway/testing/fakes.h"
 #include "portway/time.h"
 #include "tcp/connection.h"
 
@@ -97,6 +98,8 @@ class FakeHost final : public ConnectionHost {
 
     // Runs the clock to `t`, firing each timer at the time it is due.
     void advance_to(TimePoint t);
+    // What TcpLayer::settle() does: dispatches the connection that asked.
+    void settle();
 
     const ConnectionParams& params() const override { return params_; }
     core::TimerWheel& wheel() override { return wheel_; }
@@ -107,6 +110,7 @@ class FakeHost final : public ConnectionHost {
     void on_established(Connection& c) override;
     void on_time_wait(const Connection& c) override;
     void on_released(Connection& c) override;
+    void ready(Connection& c) override { ready_ = &c; }
 
     uint64_t drops(DropReason reason) const { return drops_[static_cast<std::size_t>(reason)]; }
     std::vector<Sent>& sent() { return sent_; }
@@ -135,19 +139,20 @@ class FakeHost final : public ConnectionHost {
     std::array<uint64_t, kDropReasonCount> drops_{};
     std::optional<TimeWaitRecord> time_wait_;
     bool released_ = false;
+    Connection* ready_ = nullptr;
 };
 
 // A handler that records its callbacks and reads as told.
-class RecordingHandler final : public TcpHandler {
+class RecordingHandler final : public Handler {
   public:
     explicit RecordingHandler(std::vector<std::string>* events) : events_(events) {}
 
-    void on_accepted(TcpStream& stream) override;
-    void on_connected(TcpStream& stream) override;
-    uint32_t on_data(TcpStream& stream, const PayloadView& data) override;
-    void on_writable(TcpStream& stream) override;
-    void on_peer_closed(TcpStream& stream) override;
-    void on_closed(TcpStream& stream, TcpCloseReason reason) override;
+    void on_accepted(Context& context, TcpStream& stream) override;
+    void on_connected(Context& context, TcpStream& stream) override;
+    uint32_t on_data(Context& context, TcpStream& stream, const PayloadView& data) override;
+    void on_writable(Context& context, TcpStream& stream) override;
+    void on_peer_closed(Context& context, TcpStream& stream) override;
+    void on_closed(Context& context, TcpStream& stream, TcpCloseReason reason) override;
 
     // Reading: consume what on_data offers, up to read_max per call.
     bool reading = true;
@@ -191,10 +196,10 @@ class Script {
 
     // Runs the rows; the clock, the connection and what was matched carry
     // over to the next run(). Use as ASSERT_TRUE(s.run({...})).
-    testing::AssertionResult run(std::initializer_list<std::string_view> rows,
-                                 std::source_location where = std::source_location::current());
-    testing::AssertionResult run(std::span<const std::string_view> rows,
-                                 std::source_location where = std::source_location::current());
+    ::testing::AssertionResult run(std::initializer_list<std::string_view> rows,
+                                   std::source_location where = std::source_location::current());
+    ::testing::AssertionResult run(std::span<const std::string_view> rows,
+                                   std::source_location where = std::source_location::current());
 
     Connection& conn() { return conn_; }
     FakeHost& host() { return host_; }
@@ -211,8 +216,8 @@ class Script {
     uint32_t rel_peer(SeqNum s) const { return s.raw() - config_.peer_isn; }
 
   private:
-    testing::AssertionResult run_rows(std::span<const std::string_view> rows,
-                                      std::source_location where);
+    ::testing::AssertionResult run_rows(std::span<const std::string_view> rows,
+                                        std::source_location where);
     // Each returns an empty string on success, else what went wrong.
     std::string step(std::string_view body);
     std::string inbound(std::string_view text);
@@ -233,6 +238,7 @@ class Script {
     // Destroyed after the host: the wheel disarms the connection's timers.
     Connection conn_;
     RecordingHandler app_;
+    portway::testkit::FakeContext context_;
     FakeHost host_;
     bool opened_ = false;
     TimePoint script_time_{};

@@ -8,7 +8,7 @@ namespace {
 
 // clang-format off
 
-std::string failure(const testing::AssertionResult& r) {
+std::string failure(const ::testing::AssertionResult& r) {
     return r ? std::string("(passed)") : std::string(r.message());
 }
 

@@ -1,0 +1,108 @@
+#include "flow/transport.h"
+
+#include <new>
+
+#include "wire/ports.h"
+
+namespace portway::flow {
+
+std::unique_ptr<Transport> Transport::create(const TransportSetup& setup, PortTable& ports,
+                                             WorkerCounters& counters, rte_mempool* pool,
+                                             ip::ChainBuilder& builder, ip::Output& ip,
+                                             TimePoint now, MessageBus* bus) {
+    std::unique_ptr<Transport> t(new (std::nothrow)
+                                     Transport(setup, ports, counters, builder, ip, now));
+    if (t == nullptr)
+        return nullptr;
+    tcp::TcpSetup tcp;
+    tcp.config = &setup.config->tcp;
+    tcp.mtu = setup.mtu;
+    tcp.max_segment_room = setup.max_segment_room;
+    tcp.secret = setup.secret;
+    tcp.core = setup.core;
+    tcp.cores = setup.cores;
+    t->tcp_ = tcp::TcpLayer::create(tcp, counters, pool, ip, t->wheel_, now);
+    if (t->tcp_ == nullptr)
+        return nullptr;
+    ServicesSetup services;
+    services.services = setup.services;
+    services.names = setup.service_names;
+    services.core = setup.core;
+    services.cores = setup.cores;
+    t->services_ = std::make_unique<Services>(services, ports, t->udp_, *t->tcp_, t->wheel_, ip,
+                                              counters, t->now_, bus);
+    return t;
+}
+
+Transport::Transport(const TransportSetup& setup, PortTable& ports, WorkerCounters& counters,
+                     ip::ChainBuilder& builder, ip::Output& ip, TimePoint now)
+    : ports_(ports),
+      counters_(counters),
+      core_(setup.core),
+      now_(now),
+      wheel_(core::TimerWheel::kDefaultTick, now),
+      udp_(setup.config->udp_sockets, counters, builder, ip) {}
+
+Transport::~Transport() {
+    // Connections end before the handlers that hear of it, and both before
+    // the wheel their timers sit on.
+    if (tcp_ != nullptr)
+        tcp_->stop();
+    services_.reset();
+    tcp_.reset();
+}
+
+Transport::UdpVerdict Transport::udp_input(rte_mbuf* m, const ip::Ipv4Info& info,
+                                           bool device_checks) {
+    const auto header = udp_.accept(m, info, device_checks);
+    if (!header)
+        return {};
+    const Binding who = ports_.binding(Protocol::udp, header->dst_port);
+    udp::Socket* socket = nullptr;
+    switch (who.kind) {
+        case Binding::Kind::none:
+            return {UdpVerdict::Kind::no_listener, 0};
+        case Binding::Kind::service:
+            socket = udp_.service_port(who.id, header->dst_port);
+            break;
+        case Binding::Kind::socket:
+            if (who.core != core_)
+                return {UdpVerdict::Kind::elsewhere, who.core};
+            socket = udp_.client(header->dst_port);
+            break;
+    }
+    if (socket == nullptr) {
+        counters_.drop(DropReason::udp_no_socket);
+        rte_pktmbuf_free(m);
+        return {};
+    }
+    counters_.udp_handled.add(1);
+    UdpDatagram d = udp::UdpLayer::datagram(m, info, *header);
+    services_->deliver(who.id, *socket, d);
+    return {};
+}
+
+void Transport::tcp_input(rte_mbuf* m, const ip::Ipv4Info& info, bool device_checks) {
+    int service = -1;
+    if (const auto tcp_ports = wire::PortsView::check(
+            ip::first_segment(static_cast<const rte_mbuf*>(m), info.l4_offset))) {
+        const ServiceId id = ports_.lookup(Protocol::tcp, tcp_ports->dst_port());
+        if (id != kUnbound)
+            service = id;
+    }
+    counters_.tcp_handled.add(1);
+    tcp_->input(m, info, device_checks, service);
+}
+
+void Transport::poll() {
+    wheel_.advance(now_);
+    tcp_->expire(now_);
+    tcp_->settle();
+}
+
+void Transport::stop() {
+    tcp_->stop();
+    services_->stop();
+}
+
+}  // namespace portway::flow

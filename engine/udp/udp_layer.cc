@@ -1,0 +1,276 @@
+#include "udp/udp_layer.h"
+
+#include <cstring>
+
+#include "ip/l4_checksum.h"
+#include "wire/checksum.h"
+#include "wire/ipv4.h"
+#include "wire/udp.h"
+
+namespace portway::udp {
+
+namespace {
+
+constexpr uint16_t kHeaderLen = wire::udp::kHeaderLen;
+constexpr uint32_t kMaxPayload =
+    wire::ipv4::kMaxTotalLength - wire::ipv4::kMinHeaderLen - wire::udp::kHeaderLen;
+
+// The checksum of a datagram already in `m` from offset 0 (its field
+// zeroed): the pseudo-header plus every byte of the chain.
+uint16_t checksum_of(const rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
+                     uint16_t length) {
+    wire::Checksum sum =
+        wire::ipv4_pseudo_header(source, destination, wire::IpProtocol::udp, length);
+    ip::add_mbuf_bytes(sum, m, 0, length);
+    return wire::udp::checksum_to_send(sum.finish());
+}
+
+}  // namespace
+
+// ---- the socket a handler holds ----
+
+bool Socket::send(std::span<const uint8_t> payload) {
+    if (!remote_)
+        return false;
+    return send_to(*remote_, payload);
+}
+
+bool Socket::send_to(const Endpoint& remote, std::span<const uint8_t> payload) {
+    return layer_->send(
+        *this, Ipv4Address(), remote, static_cast<uint32_t>(payload.size()),
+        [&](std::span<uint8_t> out) { std::memcpy(out.data(), payload.data(), payload.size()); });
+}
+
+bool Socket::send_with(const Endpoint& remote, uint32_t length,
+                       FunctionRef<void(std::span<uint8_t>)> fill) {
+    return layer_->send(*this, Ipv4Address(), remote, length, fill);
+}
+
+bool Socket::reply(const UdpDatagram& to, std::span<const uint8_t> payload) {
+    return layer_->send(
+        *this, to.local.address, to.remote, static_cast<uint32_t>(payload.size()),
+        [&](std::span<uint8_t> out) { std::memcpy(out.data(), payload.data(), payload.size()); });
+}
+
+bool Socket::reflect(UdpDatagram& received) {
+    return layer_->reflect(*this, received);
+}
+
+void Socket::close() {
+    if (kind_ == Kind::client)
+        layer_->close(*this);
+}
+
+// ---- the layer ----
+
+UdpLayer::UdpLayer(uint32_t max_sockets, WorkerCounters& counters, ip::ChainBuilder& builder,
+                   ip::Output& ip)
+    : sockets_(std::make_unique<Socket[]>(max_sockets)),
+      capacity_(max_sockets),
+      by_port_(std::make_unique<uint16_t[]>(65536)),
+      counters_(counters),
+      builder_(builder),
+      ip_(ip) {
+    free_.reserve(capacity_);
+    for (uint32_t i = capacity_; i-- > 0;) {
+        sockets_[i].layer_ = this;
+        free_.push_back(i);
+    }
+}
+
+std::optional<Header> UdpLayer::accept(rte_mbuf* m, const ip::Ipv4Info& info, bool device_checks) {
+    // The header lies in the first segment; the datagram may span segments
+    // (reassembled), so its length is checked against the IP payload.
+    const auto first = ip::first_segment(static_cast<const rte_mbuf*>(m), info.l4_offset);
+    if (info.l4_length < kHeaderLen || first.size() < kHeaderLen) {
+        counters_.drop(DropReason::udp_malformed);
+        rte_pktmbuf_free(m);
+        return std::nullopt;
+    }
+    const auto view = wire::UdpView::unchecked(first.first(kHeaderLen));
+    Header h{view.src_port(), view.dst_port(), view.length()};
+    // RFC 768: the UDP length may be shorter than the IP payload (what
+    // follows is padding, as Linux and FreeBSD treat it) but never longer.
+    if (h.length < kHeaderLen || h.length > info.l4_length) {
+        counters_.drop(DropReason::udp_malformed);
+        rte_pktmbuf_free(m);
+        return std::nullopt;
+    }
+    if (!wire::udp::checksum_absent(view.checksum()) &&
+        !ip::l4_checksum_ok(m, info, h.length, device_checks)) {
+        counters_.drop(DropReason::udp_bad_checksum);
+        rte_pktmbuf_free(m);
+        return std::nullopt;
+    }
+    return h;
+}
+
+UdpDatagram UdpLayer::datagram(rte_mbuf* m, const ip::Ipv4Info& info, const Header& header) {
+    UdpDatagram d({info.source, header.src_port}, {info.destination, header.dst_port},
+                  PayloadView(m, uint32_t{info.l4_offset} + kHeaderLen,
+                              uint32_t{header.length} - kHeaderLen));
+    // reflect() finds the headers again from these, whatever the handler
+    // did to the endpoints.
+    m->l2_len = info.l2_length & 0x7F;
+    m->l3_len = info.ip_header_length & 0x1FF;
+    d.set_packet(m);
+    return d;
+}
+
+Socket* UdpLayer::take_socket() {
+    if (free_.empty()) {
+        counters_.drop(DropReason::udp_no_socket);
+        return nullptr;
+    }
+    const uint32_t i = free_.back();
+    free_.pop_back();
+    return &sockets_[i];
+}
+
+Socket* UdpLayer::service_port(uint16_t service, uint16_t port) {
+    if (const uint16_t at = by_port_[port]; at != 0) {
+        Socket& s = sockets_[at - 1u];
+        if (s.kind_ == Socket::Kind::service_port && s.service_ == service)
+            return &s;
+        if (s.kind_ == Socket::Kind::service_port) {
+            s.service_ = service;  // the port changed hands since (unbound, bound again)
+            return &s;
+        }
+        return nullptr;  // a client socket of this core holds the port
+    }
+    Socket* s = take_socket();
+    if (s == nullptr)
+        return nullptr;
+    s->kind_ = Socket::Kind::service_port;
+    s->service_ = service;
+    s->port_ = port;
+    s->remote_.reset();
+    by_port_[port] = static_cast<uint16_t>(s - sockets_.get() + 1);
+    return s;
+}
+
+Socket* UdpLayer::open_client(uint16_t service, uint16_t port, std::optional<Endpoint> remote) {
+    if (const uint16_t at = by_port_[port]; at != 0) {
+        Socket& old = sockets_[at - 1u];
+        if (old.kind_ == Socket::Kind::client)
+            return nullptr;
+        old.kind_ = Socket::Kind::free;  // a stale service-port socket: reuse its slot
+        free_.push_back(at - 1u);
+        by_port_[port] = 0;
+    }
+    Socket* s = take_socket();
+    if (s == nullptr)
+        return nullptr;
+    s->kind_ = Socket::Kind::client;
+    s->service_ = service;
+    s->port_ = port;
+    s->remote_ = remote;
+    by_port_[port] = static_cast<uint16_t>(s - sockets_.get() + 1);
+    return s;
+}
+
+Socket* UdpLayer::client(uint16_t port) {
+    const uint16_t at = by_port_[port];
+    if (at == 0)
+        return nullptr;
+    Socket& s = sockets_[at - 1u];
+    return s.kind_ == Socket::Kind::client ? &s : nullptr;
+}
+
+void UdpLayer::close(Socket& socket) {
+    if (socket.kind_ != Socket::Kind::client)
+        return;
+    if (on_close_ != nullptr)
+        on_close_(close_context_, socket);
+    by_port_[socket.port_] = 0;
+    socket.kind_ = Socket::Kind::free;
+    socket.remote_.reset();
+    free_.push_back(static_cast<uint32_t>(&socket - sockets_.get()));
+}
+
+bool UdpLayer::send(const Socket& from, Ipv4Address source, const Endpoint& to, uint32_t length,
+                    FunctionRef<void(std::span<uint8_t>)> fill) {
+    if (length > kMaxPayload) {
+        counters_.drop(DropReason::frag_too_big);
+        return false;
+    }
+    source = ip_.source_for(to.address, source);
+    if (source.is_unspecified()) {
+        counters_.drop(DropReason::ip_no_route);
+        return false;
+    }
+    bool too_big = false;
+    rte_mbuf* m = builder_.build(length, fill, too_big);
+    if (m == nullptr) {
+        counters_.drop(too_big ? DropReason::frag_too_big : DropReason::no_mbuf);
+        return false;
+    }
+    auto* u = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kHeaderLen));
+    if (u == nullptr) {
+        counters_.drop(DropReason::no_mbuf);
+        rte_pktmbuf_free(m);
+        return false;
+    }
+    const auto udp_length = static_cast<uint16_t>(m->pkt_len);
+    auto header = wire::MutUdpView::unchecked({u, kHeaderLen});
+    header.set_src_port(from.port());
+    header.set_dst_port(to.port);
+    header.set_length(udp_length);
+    header.set_checksum(0);
+    header.set_checksum(checksum_of(m, source, to.address, udp_length));
+    m->l4_len = kHeaderLen;
+    return ip_.send(m, source, to.address, wire::IpProtocol::udp);
+}
+
+bool UdpLayer::reflect(const Socket& from, UdpDatagram& received) {
+    rte_mbuf* m = received.take_packet();
+    if (m == nullptr) {
+        // Made by a test, or taken already: the payload is all there is.
+        if (received.payload.mbuf() != nullptr)
+            return false;  // it was this datagram's packet: gone
+        std::vector<uint8_t> copy;
+        return send(from, received.local.address, received.remote, received.payload.size(),
+                    [&](std::span<uint8_t> out) { received.payload.copy_to(out); });
+    }
+    // The headers as they arrived (UdpLayer::datagram noted where).
+    const uint32_t l3 = m->l2_len;
+    const uint32_t l4 = l3 + m->l3_len;
+    const auto ip_header = wire::Ipv4View::unchecked(ip::first_segment(m, l3).first(m->l3_len));
+    const Ipv4Address old_source = ip_header.src();
+    const Ipv4Address old_destination = ip_header.dst();
+    auto udp_header = wire::MutUdpView::unchecked(ip::first_segment(m, l4).first(kHeaderLen));
+    const uint16_t length = udp_header.length();
+    const uint16_t old_sport = udp_header.src_port();
+    const uint16_t old_dport = udp_header.dst_port();
+
+    const Ipv4Address source = ip_.source_for(received.remote.address, received.local.address);
+    if (source.is_unspecified()) {
+        counters_.drop(DropReason::ip_no_route);
+        rte_pktmbuf_free(m);
+        return false;
+    }
+    const Ipv4Address destination = received.remote.address;
+    const uint16_t sport = from.port();
+    const uint16_t dport = received.remote.port;
+    udp_header.set_src_port(sport);
+    udp_header.set_dst_port(dport);
+    // The payload is unchanged: the checksum follows the new addresses and
+    // ports incrementally (RFC 1624). For an echo that swaps them the sum is
+    // the same and so is the checksum.
+    if (const uint16_t c = udp_header.checksum(); !wire::udp::checksum_absent(c)) {
+        uint16_t updated = wire::checksum_update32(c, old_source.value(), source.value());
+        updated = wire::checksum_update32(updated, old_destination.value(), destination.value());
+        updated = wire::checksum_update16(updated, old_sport, sport);
+        updated = wire::checksum_update16(updated, old_dport, dport);
+        udp_header.set_checksum(wire::udp::checksum_to_send(updated));
+    }
+    // Keep just the UDP header and payload.
+    rte_pktmbuf_adj(m, static_cast<uint16_t>(l4));
+    if (m->pkt_len > length)
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - length));
+    m->ol_flags = 0;
+    m->l4_len = kHeaderLen;
+    return ip_.send(m, source, destination, wire::IpProtocol::udp);
+}
+
+}  // namespace portway::udp
