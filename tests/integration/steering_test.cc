@@ -51,6 +51,60 @@ class RelayHandler final : public Handler {
     }
 };
 
+constexpr uint16_t kClientsPort = 6001;
+constexpr uint16_t kServerPort = 9000;
+constexpr uint16_t kReportPort = 7777;
+
+// UDP clients on both cores: a datagram to 6001 makes the core it reaches
+// open two sockets, one connected to the peer's 9000 and one not, and send
+// a datagram from each ({'c' or 'u', the opening core}). Whatever comes back
+// to a socket is reported to the peer's 7777 as {opening core as the reply
+// says, the core that got it, the socket's kind}.
+class ClientsHandler final : public Handler {
+  public:
+    void on_datagram(Context& context, UdpSocket& socket, UdpDatagram& d) override {
+        const Endpoint peer{d.remote.address, kServerPort};
+        if (socket.local().port == kClientsPort) {
+            UdpSocket* connected = context.udp_open(peer);
+            UdpSocket* unconnected = context.udp_open();
+            if (connected == nullptr || unconnected == nullptr)
+                return;
+            const auto core = static_cast<uint8_t>(context.core());
+            const uint8_t c[2] = {'c', core};
+            const uint8_t u[2] = {'u', core};
+            connected->send(c);
+            unconnected->send_to(peer, u);
+            return;
+        }
+        uint8_t reply[2] = {};
+        d.payload.copy_to(reply);
+        const uint8_t report[3] = {reply[1], static_cast<uint8_t>(context.core()), reply[0]};
+        context.udp_port(kClientsPort)->send_to({d.remote.address, kReportPort}, report);
+    }
+};
+
+constexpr uint16_t kControlPort = 6002;
+constexpr uint16_t kLatePort = 6100;
+
+// A datagram {1} to 6002 binds 6100, {0} unbinds it, from whichever core
+// gets it; on 6100 it answers {its core}: a run-time bind holds on every core.
+class BinderHandler final : public Handler {
+  public:
+    void on_datagram(Context& context, UdpSocket& socket, UdpDatagram& d) override {
+        if (socket.local().port == kControlPort) {
+            uint8_t what = 0;
+            d.payload.copy_to({&what, 1});
+            const bool ok =
+                what == 1 ? context.udp_bind(kLatePort).ok() : context.udp_unbind(kLatePort);
+            const uint8_t answer[1] = {static_cast<uint8_t>(ok)};
+            socket.reply(d, answer);
+            return;
+        }
+        const uint8_t answer[1] = {static_cast<uint8_t>(context.core())};
+        socket.reply(d, answer);
+    }
+};
+
 unsigned owner(uint16_t peer_port, uint16_t engine_port) {
     return rss_owner(rss_hash(kPeerIp, kEngineIp, peer_port, engine_port), 2);
 }
@@ -81,6 +135,16 @@ class SteeringTest : public ::testing::Test {
         relay.udp_ports = {kRelayPort};
         relay.make_handler = [](unsigned) { return std::make_unique<RelayHandler>(); };
         ASSERT_TRUE(stack_->add_service(std::move(relay)).ok());
+        Service clients;
+        clients.name = "clients";
+        clients.udp_ports = {kClientsPort};
+        clients.make_handler = [](unsigned) { return std::make_unique<ClientsHandler>(); };
+        ASSERT_TRUE(stack_->add_service(std::move(clients)).ok());
+        Service binder;
+        binder.name = "binder";
+        binder.udp_ports = {kControlPort};
+        binder.make_handler = [](unsigned) { return std::make_unique<BinderHandler>(); };
+        ASSERT_TRUE(stack_->add_service(std::move(binder)).ok());
         ASSERT_TRUE(engine_->start().ok());
         rte_ether_addr mac{};
         rte_eth_macaddr_get(port_.port_id, &mac);
@@ -274,6 +338,92 @@ TEST_F(SteeringTest, HandlerMessagesCrossCores) {
     }
     EXPECT_GT(by_queue[0], 0);
     EXPECT_GT(by_queue[1], 0);
+}
+
+TEST_F(SteeringTest, UdpClientSocketsGetEveryReplyOnTheOpeningCore) {
+    std::array<bool, 2> opened_on{};
+    bool crossed = false;  // a reply whose flow hash named the other core
+    uint16_t sport = 41000;
+    int reports = 0;
+    while (!(opened_on[0] && opened_on[1]) && sport < 41100) {
+        const unsigned opener = owner(sport, kClientsPort);
+        opened_on[opener] = true;
+        send(0, ipv4(engine_mac_, Ip{.protocol = 17}, udp(sport, kClientsPort, {1})));
+        auto opened = collect(2, std::chrono::seconds(3));
+        ASSERT_EQ(opened.size(), 2u);
+        for (const auto& [queue, frame] : opened) {
+            ASSERT_TRUE(checksums_ok(frame));
+            EXPECT_EQ(queue, opener) << "sent from the opening core";
+            EXPECT_EQ(get16(frame, 36), kServerPort);
+            EXPECT_EQ(frame[43], opener);
+            const uint16_t port = get16(frame, 34);
+            EXPECT_GE(port, 49152);
+            const Bytes payload(frame.begin() + 42, frame.begin() + 44);
+            // The connected socket's peer answers from 9000 only; anyone may
+            // answer the unconnected one: from 9000 and from other ports,
+            // some of whose flows hash to the other core.
+            std::vector<uint16_t> from = {kServerPort};
+            if (frame[42] == 'u') {
+                for (uint16_t p = 9001; p < 9009; ++p)
+                    from.push_back(p);
+            } else {
+                EXPECT_EQ(owner(kServerPort, port), opener)
+                    << "a connected socket's port makes its replies hash to its core";
+            }
+            for (uint16_t p : from) {
+                crossed |= owner(p, port) != opener;
+                send(0, ipv4(engine_mac_, Ip{.protocol = 17}, udp(p, port, payload)));
+                auto report = collect(1, std::chrono::seconds(3));
+                ASSERT_EQ(report.size(), 1u) << "no report for a reply from " << p;
+                const Bytes& r = report.front().second;
+                EXPECT_EQ(get16(r, 36), kReportPort);
+                EXPECT_EQ(r[42], opener) << "the reply says who opened";
+                EXPECT_EQ(r[43], opener) << "the reply from " << p << " to a " << char(r[44])
+                                         << " socket reached core " << int(r[43]);
+                ++reports;
+            }
+        }
+        ++sport;
+    }
+    EXPECT_TRUE(opened_on[0] && opened_on[1]);
+    EXPECT_TRUE(crossed) << "no reply needed steering to its socket's core";
+    EXPECT_GT(reports, 0);
+    EXPECT_EQ(engine_->snapshot().drops(DropReason::udp_no_socket), 0u);
+}
+
+TEST_F(SteeringTest, PortsBoundAtRunTimeServeOnEveryCore) {
+    auto control = [&](uint8_t what) {
+        send(0, ipv4(engine_mac_, Ip{.protocol = 17}, udp(42000, kControlPort, {what})));
+        auto r = collect(1, std::chrono::seconds(3));
+        return r.size() == 1 && r.front().second[42] == 1;
+    };
+    // Flows of the late port owned by each core.
+    std::vector<uint16_t> flows;
+    std::array<bool, 2> covered{};
+    for (uint16_t p = 43000; p < 43100 && !(covered[0] && covered[1]); ++p) {
+        if (!covered[owner(p, kLatePort)]) {
+            covered[owner(p, kLatePort)] = true;
+            flows.push_back(p);
+        }
+    }
+    ASSERT_EQ(flows.size(), 2u);
+    ASSERT_TRUE(control(1));
+    for (uint16_t p : flows) {
+        send(0, ipv4(engine_mac_, Ip{.protocol = 17}, udp(p, kLatePort, {7})));
+        auto r = collect(1, std::chrono::seconds(3));
+        ASSERT_EQ(r.size(), 1u) << "flow " << p;
+        EXPECT_EQ(r.front().second[42], owner(p, kLatePort)) << "answered where the flow lives";
+    }
+    ASSERT_TRUE(control(0));
+    const uint64_t before = engine_->snapshot().drops(DropReason::udp_no_listener);
+    for (uint16_t p : flows)
+        send(0, ipv4(engine_mac_, Ip{.protocol = 17}, udp(p, kLatePort, {7})));
+    const auto deadline = Clock::now() + std::chrono::seconds(3);
+    while (engine_->snapshot().drops(DropReason::udp_no_listener) < before + 2 &&
+           Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(engine_->snapshot().drops(DropReason::udp_no_listener), before + 2);
+    collect(2, std::chrono::milliseconds(200));  // the port unreachables
 }
 
 // One RX and one TX queue for two workers (net_pcap, a single-queue tap):

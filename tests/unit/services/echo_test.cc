@@ -67,6 +67,23 @@ TEST(ChargenService, RandomLengthsUpTo512OfThePattern) {
     EXPECT_GT(longest, 400u);  // the lengths really vary
 }
 
+TEST(EchoService, TcpEchoesUnderBackPressureAndClosesAfterThePeer) {
+    Core core;
+    EchoHandler echo;
+    testkit::FakeTcpStream stream(ConnectionState::of<EchoHandler::Connection>(), 5);
+    stream.open(echo, core.context);
+    const std::vector<uint8_t> hello{'H', 'e', 'l', 'l', 'o', ',', ' ', 'w', 'o', 'r', 'l', 'd'};
+    stream.peer_sends(echo, core.context, hello);
+    EXPECT_EQ(stream.sent.size(), 5u);  // what the send buffer took
+    stream.peer_closes(echo, core.context);
+    EXPECT_FALSE(stream.write_shut);  // bytes still to echo: no FIN yet
+    stream.ack(echo, core.context, 5);
+    EXPECT_EQ(stream.sent.size(), 10u);
+    stream.ack(echo, core.context, 5);
+    EXPECT_EQ(stream.sent, hello);
+    EXPECT_TRUE(stream.write_shut);  // the last byte went back: FIN
+}
+
 TEST(ChargenService, PatternFollowsRfc864) {
     std::vector<uint8_t> out(74 * 2);
     ChargenHandler::fill_pattern(out, 0);
