@@ -286,6 +286,13 @@ uint32_t Connection::send(std::span<const uint8_t> bytes) {
     return n;
 }
 
+void Connection::request_writable() {
+    if (released())
+        return;
+    want_writable_ = true;
+    wake();  // the dispatch calls on_writable at once if there is room now
+}
+
 PayloadView Connection::unread() const {
     const auto [a, b] = recv_buf_.peek(0, recv_buf_.size());
     return PayloadView(a, b);

@@ -169,6 +169,7 @@ class Connection final : public TcpStream {
     // TcpStream
     uint32_t send(std::span<const uint8_t> bytes) override;
     uint32_t send_space() const override { return app_may_send() ? send_buf_.free() : 0; }
+    void request_writable() override;
     PayloadView unread() const override;
     void consume(uint32_t bytes) override;
     void shutdown_write() override;

@@ -19,7 +19,8 @@
 // Sending: send() copies into the connection's send buffer and returns how
 // many bytes it took (back-pressure: fewer than offered when the buffer is
 // full); on_writable is called when acknowledged data has freed space after
-// a short send.
+// a short send, or after request_writable() (a handler that checks
+// send_space() before it writes, and waits for more).
 //
 // Per-connection state: state<T>() is the T the service declared
 // (Service::connection_state = ConnectionState::of<T>()), made when the
@@ -55,6 +56,9 @@ class TcpStream {
     // 0 once shutdown_write() or close() was called.
     virtual uint32_t send(std::span<const uint8_t> bytes) = 0;
     virtual uint32_t send_space() const = 0;
+    // Asks for on_writable once a useful amount of the send buffer is free
+    // (soon, if it is already).
+    virtual void request_writable() = 0;
     // Bytes received in order and not yet consumed.
     virtual PayloadView unread() const = 0;
     virtual void consume(uint32_t bytes) = 0;

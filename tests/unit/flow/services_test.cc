@@ -258,6 +258,32 @@ TEST(ServiceUdpClients, ConnectedAndUnconnectedSocketsGetTheirReplies) {
     connected->close();
 }
 
+// ---- asking for on_writable ----
+
+// Waits for room before each answer: request_writable() brings on_writable
+// even without a short send first.
+class PatientHandler final : public Handler {
+  public:
+    void on_accepted(Context&, TcpStream& stream) override { stream.request_writable(); }
+    void on_writable(Context&, TcpStream& stream) override {
+        ++writable;
+        const auto hi = bytes_of("hi");
+        stream.send(hi);
+    }
+    int writable = 0;
+};
+
+TEST(ServiceStreams, RequestWritableBringsOnWritable) {
+    TwoHosts t(
+        {service_of("patient", [] { return std::make_unique<PatientHandler>(); }, {}, {80})});
+    TcpStream* s = t.peer_context().tcp_connect({kServer, 80});
+    ASSERT_NE(s, nullptr);
+    auto& rec = t.peer->track(*s);
+    t.net.run_for(ms(20));
+    EXPECT_EQ(t.server->handler_as<PatientHandler>("patient").writable, 1);
+    EXPECT_EQ(rec.received, bytes_of("hi"));
+}
+
 // ---- closing and aborting from every callback ----
 
 enum class When { accepted, data, writable, peer_closed, connected };

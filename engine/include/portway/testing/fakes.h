@@ -89,6 +89,7 @@ class FakeTcpStream final : public TcpStream {
     // TcpStream
     uint32_t send(std::span<const uint8_t> bytes) override;
     uint32_t send_space() const override;
+    void request_writable() override { want_writable_ = true; }
     PayloadView unread() const override { return PayloadView(received_); }
     void consume(uint32_t bytes) override;
     void shutdown_write() override { write_shut = true; }
