@@ -52,7 +52,7 @@ build_tree() {
 }
 
 # Network namespaces for kernel peers: created here, deleted on exit, even
-# on failure (the test network rule in docs/ and DESIGN.md).
+# on failure (the test network rule, docs/layers.md).
 PORTWAY_NETNS=()
 netns_create() {
     local name="$1"

@@ -14,7 +14,7 @@
 //  - A callback may schedule, re-arm or cancel any timer, including its own,
 //    and may destroy its owner: the wheel unlinks a timer before calling it
 //    and never touches it again afterwards.
-//  - Time is a parameter (DESIGN.md); the wheel never reads a clock.
+//  - Time is a parameter (docs/layers.md); the wheel never reads a clock.
 //
 // Shape: 4 levels of 256 slots. A timer sits at the level of the highest
 // byte in which its expiry tick differs from the current tick, in the slot

@@ -1,4 +1,4 @@
-// Two workers, shared nothing (issue 5): a net_ring port with two queues.
+// Two workers, shared nothing: a net_ring port with two queues.
 // - Software steering: every frame arrives on queue 0 (a device without
 //   RSS); the receiving core hands each flow to the core its symmetric hash
 //   names, and every reply of a flow leaves through its owner's TX queue.

@@ -19,7 +19,7 @@ the engine starts (a kernel listener for --tcp-connect, say). tcp_stream()
 sends random bytes on a TCP socket while reading the echo, half-closes, and
 compares sha256 (StreamResult).
 
-The test network rule (DESIGN.md) is enforced here: the namespace is named
+The test network rule (docs/layers.md) is enforced here: the namespace is named
 portway-interop-<purpose>-<pid> and deleted even on failure; addresses come from
 198.18.0.0/15; nothing is added to the root namespace; the engine always runs
 with --duration as a hard bound and dies with this process (PR_SET_PDEATHSIG),

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Hostile input against the engine over net_tap (issue 3).
+"""Hostile input against the engine over net_tap.
 
 Frames crafted with scapy go straight onto the engine's RX (an AF_PACKET
 socket on the kernel side of the tap, inside the test's namespace). Each case

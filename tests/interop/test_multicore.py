@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Two worker cores against the kernel over one net_tap (issue 5).
+"""Two worker cores against the kernel over one net_tap.
 
 The tap gives each worker a queue but spreads flows by the kernel's own hash,
 so the engine's software steering is what keeps each flow on the core its

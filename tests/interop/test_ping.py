@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""ICMP echo and ARP against the kernel over net_tap (issue 3).
+"""ICMP echo and ARP against the kernel over net_tap.
 
 - ping -c 100 -i 0.01 at 56 bytes and at 3000 bytes (fragmented both ways: the
   tap's MTU stays 1500): every request answered, no duplicate, no wrong byte;

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""UDP services against the kernel over net_tap (issue 3).
+"""UDP services against the kernel over net_tap.
 
 - echo (port 7, RFC 862): datagrams from a kernel socket (0 to 8000 bytes: the
   1472-byte edge, fragmented both ways above it), from `nc -u` and `socat`,
