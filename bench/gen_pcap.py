@@ -6,6 +6,12 @@ of payload), i.e. a 64-byte frame on the wire once the 4-byte FCS is added;
 the pcap holds no FCS.  Flows differ by source IPv4 address and source UDP
 port; every address is inside 198.18.0.0/15 (RFC 2544 benchmarking range).
 IPv4 header and UDP checksums are valid.  Python 3 standard library only.
+
+For a stack on the other end (bench/stack_echo) the frames can go to its
+address and service port (--dst, --dport), from one peer address
+(--one-source: flows differ by source port only), to the broadcast MAC (so
+any engine MAC takes them), after an ARP request from that peer (--arp) so
+the engine knows where its answers go.
 """
 import argparse
 import struct
@@ -27,25 +33,41 @@ def csum16(data: bytes) -> int:
     return (~s) & 0xFFFF
 
 
-def frame(flow: int, payload_len: int) -> bytes:
+def frame(flow: int, payload_len: int, dst_ip=DST_IP, dst_port=DST_PORT, one_source=False,
+          eth_dst=ETH_DST) -> bytes:
     # Source 198.18.x.y: flow index spread over the low 16 bits (+1 so no .0).
-    host = flow + 1
+    host = 1 if one_source else flow + 1
     src_ip = bytes((198, 18, (host >> 8) & 0xFF, host & 0xFF))
-    dst_ip = bytes(DST_IP)
+    dst_ip = bytes(dst_ip)
     sport = 1024 + flow
     payload = bytes((flow + i) & 0xFF for i in range(payload_len))
     udp_len = 8 + payload_len
     pseudo = src_ip + dst_ip + struct.pack("!BBH", 0, 17, udp_len)
-    udp_nocsum = struct.pack("!HHHH", sport, DST_PORT, udp_len, 0) + payload
+    udp_nocsum = struct.pack("!HHHH", sport, dst_port, udp_len, 0) + payload
     ucs = csum16(pseudo + udp_nocsum)
     if ucs == 0:
         ucs = 0xFFFF
-    udp = struct.pack("!HHHH", sport, DST_PORT, udp_len, ucs) + payload
+    udp = struct.pack("!HHHH", sport, dst_port, udp_len, ucs) + payload
     total = 20 + udp_len
     ip_nocsum = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, flow & 0xFFFF, 0x4000,
                             64, 17, 0, src_ip, dst_ip)
     ip = ip_nocsum[:10] + struct.pack("!H", csum16(ip_nocsum)) + ip_nocsum[12:]
-    return ETH_DST + ETH_SRC + b"\x08\x00" + ip + udp
+    return eth_dst + ETH_SRC + b"\x08\x00" + ip + udp
+
+
+def arp_request(sender_ip, target_ip) -> bytes:
+    """Who has target_ip? Tell sender_ip (at ETH_SRC): RFC 826, padded to 60 bytes."""
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, ETH_SRC, bytes(sender_ip),
+                      b"\0" * 6, bytes(target_ip))
+    frame = b"\xff" * 6 + ETH_SRC + b"\x08\x06" + arp
+    return frame + b"\0" * (60 - len(frame))
+
+
+def parse_ip(text: str):
+    parts = tuple(int(x) for x in text.split("."))
+    if len(parts) != 4 or any(not 0 <= x <= 255 for x in parts):
+        raise argparse.ArgumentTypeError(f"expected a dotted IPv4 address, got {text!r}")
+    return parts
 
 
 def main() -> int:
@@ -54,6 +76,13 @@ def main() -> int:
     ap.add_argument("--flows", type=int, default=1024, help="distinct flows (default 1024)")
     ap.add_argument("--frame-len", type=int, default=FRAME_LEN,
                     help="captured frame length without FCS (default 60 = 64 on the wire)")
+    ap.add_argument("--dst", type=parse_ip, default=DST_IP, help="destination address")
+    ap.add_argument("--dport", type=int, default=DST_PORT, help="destination UDP port")
+    ap.add_argument("--one-source", action="store_true",
+                    help="every flow from 198.18.0.1 (flows differ by source port)")
+    ap.add_argument("--broadcast-mac", action="store_true", help="to ff:ff:ff:ff:ff:ff")
+    ap.add_argument("--arp", action="store_true",
+                    help="an ARP request from 198.18.0.1 for --dst first")
     args = ap.parse_args()
     if not 1 <= args.flows <= 65534:
         ap.error("--flows must be 1..65534")
@@ -63,9 +92,15 @@ def main() -> int:
     with open(args.output, "wb") as f:
         # Classic pcap, microsecond timestamps, LINKTYPE_ETHERNET.
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        frames = []
+        if args.arp:
+            frames.append(arp_request((198, 18, 0, 1), args.dst))
+        eth_dst = b"\xff" * 6 if args.broadcast_mac else ETH_DST
         for i in range(args.flows):
-            pkt = frame(i, payload_len)
+            pkt = frame(i, payload_len, args.dst, args.dport, args.one_source, eth_dst)
             assert len(pkt) == args.frame_len
+            frames.append(pkt)
+        for i, pkt in enumerate(frames):
             f.write(struct.pack("<IIII", 1, i, len(pkt), len(pkt)))
             f.write(pkt)
     return 0

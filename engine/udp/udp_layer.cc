@@ -228,7 +228,6 @@ bool UdpLayer::reflect(const Socket& from, UdpDatagram& received) {
         // Made by a test, or taken already: the payload is all there is.
         if (received.payload.mbuf() != nullptr)
             return false;  // it was this datagram's packet: gone
-        std::vector<uint8_t> copy;
         return send(from, received.local.address, received.remote, received.payload.size(),
                     [&](std::span<uint8_t> out) { received.payload.copy_to(out); });
     }
