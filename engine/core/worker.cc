@@ -55,10 +55,19 @@ void TxBuffer::set_handoff(rte_ring* ring) {
     detour_ = impair_ != nullptr || handoff_ != nullptr;
 }
 
+// Off the fast path: the NIC refuses only when its ring is full, or a TX
+// callback (rte_eth_add_tx_callback) took packets out of the burst. Such a
+// callback leaves NULL where it took one and returns the compacted count,
+// so the NULLs are its own and no refusal.
 void TxBuffer::refuse(rte_mbuf** pkts, uint16_t n) {
-    queue_counters_->tx_refused.add(n);
-    worker_counters_->drop(DropReason::tx_refused, n);
-    rte_pktmbuf_free_bulk(pkts, n);
+    uint16_t refused = 0;
+    for (uint16_t i = 0; i < n; ++i)
+        refused = static_cast<uint16_t>(refused + (pkts[i] != nullptr));
+    if (refused != 0) {
+        queue_counters_->tx_refused.add(refused);
+        worker_counters_->drop(DropReason::tx_refused, refused);
+    }
+    rte_pktmbuf_free_bulk(pkts, n);  // skips NULL entries (rte_mbuf.h)
 }
 
 void TxBuffer::hand_off(rte_mbuf** pkts, uint16_t n) {

@@ -82,6 +82,9 @@ class TxBuffer {
     // Inline down to rte_eth_tx_burst, like flush(): a forwarding stage calls
     // this once per burst, and three calls' prologues and epilogues were a
     // fifth of the loop's own instructions (callgrind, docs/benchmarks.md).
+    // The array may be rewritten on the way (a TX callback that takes
+    // packets leaves NULL in their place): what it holds afterwards is not
+    // the caller's to read.
     void push_burst(rte_mbuf* const* pkts, uint16_t n) {
         if (likely(count_ == 0 && n >= flush_at_)) {
             // A whole burst and nothing waiting: hand the caller's array to
@@ -127,6 +130,7 @@ class TxBuffer {
         if (unlikely(sent < n))
             refuse(pkts + sent, static_cast<uint16_t>(n - sent));
     }
+    // Counts and frees what rte_eth_tx_burst did not send, pkts[0..n).
     void refuse(rte_mbuf** pkts, uint16_t n);
     void transmit_detour(rte_mbuf** pkts, uint16_t n);
     void transmit_impaired(rte_mbuf** pkts, uint16_t n);
