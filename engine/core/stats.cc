@@ -38,6 +38,17 @@ uint64_t StatsSnapshot::drops(DropReason reason) const {
     return n;
 }
 
+uint64_t StatsSnapshot::counter(std::string_view key) const {
+    uint64_t n = 0;
+    for (std::size_t i = 0; i < extra_counters.size(); ++i) {
+        if (extra_counters[i].key != key)
+            continue;
+        for (const auto& w : workers)
+            n += i < w.extra.size() ? w.extra[i] : 0;
+    }
+    return n;
+}
+
 uint64_t StatsSnapshot::impair_duplicated() const {
     uint64_t n = 0;
     for (const auto& w : workers)
@@ -195,6 +206,24 @@ std::string format_stats_summary(const StatsSnapshot& s, uint64_t tsc_hz, double
                       static_cast<unsigned long long>(s.impair_reordered()),
                       static_cast<unsigned long long>(s.impair_delayed()));
         out += buf;
+    }
+    // The counters of the sources below the engine, a line per group.
+    for (std::size_t first = 0; first < s.extra_counters.size();) {
+        std::size_t end = first + 1;
+        while (end < s.extra_counters.size() &&
+               s.extra_counters[end].group == s.extra_counters[first].group) {
+            ++end;
+        }
+        std::string line = "  " + s.extra_counters[first].group + ":";
+        uint64_t any = 0;
+        for (std::size_t i = first; i < end; ++i) {
+            const uint64_t n = s.counter(s.extra_counters[i].key);
+            any |= n;
+            line += " " + s.extra_counters[i].name + " " + std::to_string(n);
+        }
+        if (any != 0)
+            out += line + "\n";
+        first = end;
     }
     if (const TcpCoreSnapshot t = s.tcp(); t.any()) {
         std::snprintf(buf, sizeof(buf),

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "portway/drop_reason.h"
@@ -101,6 +102,16 @@ struct QueueSnapshot {
     uint64_t rx_packets = 0, tx_packets = 0, tx_refused = 0;
 };
 
+// A counter kept for the workers by a source below the engine, which adds
+// it into the engine's snapshots. Telemetry exports it as `key`, summed and
+// per lcore; the summary prints a group that counted anything on one line,
+// "  <group>: <name> N <name> N ...".
+struct ExtraCounter {
+    std::string group;  // the summary line's label, shared by a source's counters
+    std::string name;   // within the group, for the summary
+    std::string key;    // for telemetry: unique, and no clash with the engine's own keys
+};
+
 struct WorkerSnapshot {
     unsigned lcore = 0;
     uint64_t polls = 0, empty_polls = 0, busy_cycles = 0, packets = 0;
@@ -109,6 +120,7 @@ struct WorkerSnapshot {
     TcpCoreSnapshot tcp;
     std::array<uint64_t, kDropReasonCount> drops{};
     std::array<QueueSnapshot, kMaxPorts> ports{};
+    std::vector<uint64_t> extra;  // one per StatsSnapshot::extra_counters
 };
 
 // Counters the device keeps itself (rte_eth_stats).
@@ -130,11 +142,14 @@ struct StatsSnapshot {
     std::vector<WorkerSnapshot> workers;
     std::vector<DeviceSnapshot> devices;
     std::vector<PoolSnapshot> pools;
+    std::vector<ExtraCounter> extra_counters;  // what WorkerSnapshot::extra holds
 
     uint64_t total_rx() const;
     uint64_t total_tx() const;
     uint64_t total_drops() const;
     uint64_t drops(DropReason reason) const;
+    // An extra counter summed over workers, by its key; 0 when none has it.
+    uint64_t counter(std::string_view key) const;
     uint64_t impair_duplicated() const;
     uint64_t impair_reordered() const;
     uint64_t impair_delayed() const;
