@@ -49,27 +49,6 @@ uint64_t StatsSnapshot::counter(std::string_view key) const {
     return n;
 }
 
-uint64_t StatsSnapshot::impair_duplicated() const {
-    uint64_t n = 0;
-    for (const auto& w : workers)
-        n += w.impair_duplicated;
-    return n;
-}
-
-uint64_t StatsSnapshot::impair_reordered() const {
-    uint64_t n = 0;
-    for (const auto& w : workers)
-        n += w.impair_reordered;
-    return n;
-}
-
-uint64_t StatsSnapshot::impair_delayed() const {
-    uint64_t n = 0;
-    for (const auto& w : workers)
-        n += w.impair_delayed;
-    return n;
-}
-
 TcpCoreSnapshot StatsSnapshot::tcp() const {
     TcpCoreSnapshot t;
     for (const auto& w : workers) {
@@ -86,9 +65,6 @@ WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_
     s.polls = c.polls.read();
     s.empty_polls = c.empty_polls.read();
     s.busy_cycles = c.busy_cycles.read();
-    s.impair_duplicated = c.impair_duplicated.read();
-    s.impair_reordered = c.impair_reordered.read();
-    s.impair_delayed = c.impair_delayed.read();
     s.steered_out = c.steered_out.read();
     s.steered_in = c.steered_in.read();
     s.udp_handled = c.udp_handled.read();
@@ -197,14 +173,6 @@ std::string format_stats_summary(const StatsSnapshot& s, uint64_t tsc_hz, double
         std::snprintf(buf, sizeof(buf), "  drop %-24s %llu\n",
                       std::string(drop_reason_name(static_cast<DropReason>(r))).c_str(),
                       static_cast<unsigned long long>(n));
-        out += buf;
-    }
-    if (s.impair_duplicated() + s.impair_reordered() + s.impair_delayed() != 0) {
-        std::snprintf(buf, sizeof(buf),
-                      "  impairment: duplicated %llu reordered %llu delayed %llu\n",
-                      static_cast<unsigned long long>(s.impair_duplicated()),
-                      static_cast<unsigned long long>(s.impair_reordered()),
-                      static_cast<unsigned long long>(s.impair_delayed()));
         out += buf;
     }
     // The counters of the sources below the engine, a line per group.

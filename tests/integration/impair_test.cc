@@ -35,18 +35,16 @@ RuntimeConfig impaired_config(std::initializer_list<std::string_view> specs) {
     c.extra_mbufs = 1024;
     c.mbuf_cache = 64;
     for (auto s : specs)
-        EXPECT_EQ(impair::parse_spec(s, c.impair), "") << s;
+        EXPECT_EQ(impair::parse_spec(s, impair::config_of(c)), "") << s;
     return c;
 }
 
 // What the impairment took away from or added to the traffic so far, from
-// the worker's own counters (read live; exact once the worker stopped).
-int64_t impairment_balance(const Worker& w) {
-    const WorkerCounters& c = w.counters();
-    const auto drops = [&c](DropReason r) {
-        return static_cast<int64_t>(c.drops[static_cast<std::size_t>(r)].read());
-    };
-    return static_cast<int64_t>(c.impair_duplicated.read()) - drops(DropReason::impair_loss) -
+// the engine's counters (read live; exact once the worker stopped).
+int64_t impairment_balance(const Engine& engine) {
+    const StatsSnapshot s = engine.snapshot();
+    const auto drops = [&s](DropReason r) { return static_cast<int64_t>(s.drops(r)); };
+    return static_cast<int64_t>(s.counter("impair_duplicated")) - drops(DropReason::impair_loss) -
            drops(DropReason::impair_queue_full) - drops(DropReason::impair_held_at_stop) -
            drops(DropReason::tx_refused);
 }
@@ -73,7 +71,7 @@ void collect(Collected& c, rte_mbuf** pkts, unsigned n, bool keep) {
 // accounted for (delivered, or taken away by the impairment) or `limit` ends.
 // At most 512 frames in flight, so the rings never overflow. With `keep`
 // the frames that came out are kept (mind the test pool's size).
-Collected feed(const Worker& worker, rte_ring* in, rte_ring* out, uint64_t total,
+Collected feed(const Engine& engine, rte_ring* in, rte_ring* out, uint64_t total,
                std::chrono::seconds limit, bool keep) {
     Collected c;
     rte_mempool* pool = testing::test_pool();
@@ -86,7 +84,7 @@ Collected feed(const Worker& worker, rte_ring* in, rte_ring* out, uint64_t total
         // Counted after the dequeue: a copy is counted before it is sent, a
         // loss before the packet is freed, so equality means nothing is left
         // in flight (packets held back count as in flight).
-        const int64_t expected = static_cast<int64_t>(c.sent) + impairment_balance(worker);
+        const int64_t expected = static_cast<int64_t>(c.sent) + impairment_balance(engine);
         const int64_t in_flight = expected - static_cast<int64_t>(c.received);
         if (c.sent == total && in_flight <= 0)
             break;
@@ -127,8 +125,7 @@ void stop_and_check_pools(Engine& engine) {
     engine.wait_workers();
     for (const auto& p : engine.pools())
         EXPECT_EQ(p.in_use, p.baseline) << "pool " << p.name << " leaked";
-    for (const auto* w : engine.workers())
-        EXPECT_EQ(w->impair_held(), 0u);
+    EXPECT_EQ(impair::held(engine), 0u);
 }
 
 void wait_for_rx(const Engine& engine, uint64_t n, std::chrono::seconds limit) {
@@ -143,18 +140,17 @@ TEST(Impairment, EveryPacketIsAccountedForBothDirections) {
     auto engine = make_engine(impaired_config({"loss=5%,duplicate=5%,reorder=10%,seed=7"}),
                               {a.port_id, b.port_id});
     ASSERT_TRUE(engine);
-    ASSERT_TRUE(engine->workers().at(0)->impaired());
+    ASSERT_TRUE(impair::installed(*engine));
     ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::io).ok());
 
     constexpr uint64_t kPackets = 20'000;
-    Collected c =
-        feed(*engine->workers()[0], a.rx, b.tx, kPackets, std::chrono::seconds(30), false);
+    Collected c = feed(*engine, a.rx, b.tx, kPackets, std::chrono::seconds(30), false);
     stop_and_check_pools(*engine);
     drain(b.tx, c, false);
 
     const StatsSnapshot s = engine->snapshot();
     const uint64_t lost = s.drops(DropReason::impair_loss);
-    const uint64_t duplicated = s.impair_duplicated();
+    const uint64_t duplicated = s.counter("impair_duplicated");
     EXPECT_EQ(c.sent, kPackets);
     // received by the worker = what the test sent; out = in - lost + duplicated.
     EXPECT_EQ(s.workers.at(0).ports[a.port_id].rx_packets, kPackets);
@@ -170,7 +166,7 @@ TEST(Impairment, EveryPacketIsAccountedForBothDirections) {
     EXPECT_LT(lost, kPackets * 14 / 100);
     EXPECT_GT(duplicated, kPackets * 6 / 100);
     EXPECT_LT(duplicated, kPackets * 14 / 100);
-    EXPECT_GT(s.impair_reordered(), kPackets * 10 / 100);
+    EXPECT_GT(s.counter("impair_reordered"), kPackets * 10 / 100);
 
     // Every frame that arrived is one we sent; order is really disturbed.
     std::map<uint32_t, unsigned> times;
@@ -198,12 +194,11 @@ TEST(Impairment, DuplicatesAreIndependentCopies) {
         ASSERT_TRUE(engine);
         ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::macswap).ok());
         constexpr uint64_t kPackets = 2000;
-        Collected c =
-            feed(*engine->workers()[0], a.rx, a.tx, kPackets, std::chrono::seconds(20), true);
+        Collected c = feed(*engine, a.rx, a.tx, kPackets, std::chrono::seconds(20), true);
         stop_and_check_pools(*engine);
         drain(a.tx, c, true);
         const StatsSnapshot s = engine->snapshot();
-        const uint64_t duplicated = s.impair_duplicated();
+        const uint64_t duplicated = s.counter("impair_duplicated");
         EXPECT_GT(duplicated, kPackets / 3);
         EXPECT_LT(duplicated, kPackets * 2 / 3);
         ASSERT_EQ(c.out.size(), kPackets + duplicated);
@@ -262,7 +257,7 @@ TEST(Impairment, HeldPacketsAreFreedAtStopAndAFullQueueDrops) {
         EXPECT_EQ(s.total_rx(), kPackets);
         EXPECT_EQ(s.total_tx(), 0u);
         EXPECT_EQ(rte_ring_count(b.tx), 0u);
-        EXPECT_EQ(s.impair_delayed(), 64u);
+        EXPECT_EQ(s.counter("impair_delayed"), 64u);
         EXPECT_EQ(s.drops(DropReason::impair_queue_full), kPackets - 64);
         EXPECT_EQ(s.drops(DropReason::impair_held_at_stop), 64u);
         EXPECT_EQ(s.total_drops(), kPackets);
@@ -302,7 +297,7 @@ TEST(Impairment, DelayHoldsPacketsBackInOrder) {
         EXPECT_EQ(c.seqs[i], i);
     stop_and_check_pools(*engine);
     const StatsSnapshot s = engine->snapshot();
-    EXPECT_EQ(s.impair_delayed(), 2u * kPackets);
+    EXPECT_EQ(s.counter("impair_delayed"), 2u * kPackets);
     EXPECT_EQ(s.total_drops(), 0u);
     EXPECT_EQ(rte_mempool_in_use_count(testing::test_pool()), 0u) << "test pool leaked";
 }
@@ -324,7 +319,7 @@ TEST(Impairment, OffMeansNoImpairmentState) {
     RingPort a = make_ring_port("imp_off_a");
     auto engine = make_engine(impaired_config({}), {a.port_id});
     ASSERT_TRUE(engine);
-    EXPECT_FALSE(engine->workers().at(0)->impaired());
+    EXPECT_FALSE(impair::installed(*engine));
     for (const auto& line : engine->describe())
         EXPECT_EQ(line.find("impairment"), std::string::npos) << line;
 }

@@ -238,9 +238,9 @@ TEST(PollLoop, RefusedTransmitsAreCountedAndFreed) {
     stop_and_check_pools(*engine);
 }
 
-// A TX callback (rte_eth_add_tx_callback) that takes every second packet of
-// a burst and frees it: NULL where it took one, the rest compacted at the
-// front.
+// A TX callback that takes every second packet of a burst and frees it, the
+// way a queue wrapper may (portway/queue_wrapper.h): NULL where it took one,
+// the rest compacted at the front.
 uint16_t take_every_second(uint16_t, uint16_t, rte_mbuf** pkts, uint16_t n, void* arg) {
     auto* taken = static_cast<uint64_t*>(arg);
     uint16_t k = 0;

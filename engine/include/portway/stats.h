@@ -81,10 +81,6 @@ struct alignas(64) WorkerCounters {
     Counter polls;        // loop iterations
     Counter empty_polls;  // iterations in which no queue had a packet
     Counter busy_cycles;  // TSC cycles spent in iterations that moved packets
-    // The impairment stage (--impair); its losses are drops (impair_*).
-    Counter impair_duplicated;  // copies made and passed on
-    Counter impair_reordered;   // packets held back behind a later one
-    Counter impair_delayed;     // packets that waited in a delay queue
     // Flow steering (flow/steering.h) and who handled what.
     Counter steered_out;  // packets passed to the core owning their flow
     Counter steered_in;   // packets taken from other cores
@@ -102,9 +98,9 @@ struct QueueSnapshot {
     uint64_t rx_packets = 0, tx_packets = 0, tx_refused = 0;
 };
 
-// A counter kept for the workers by a source below the engine, which adds
-// it into the engine's snapshots. Telemetry exports it as `key`, summed and
-// per lcore; the summary prints a group that counted anything on one line,
+// A counter kept below the engine for the workers by a CounterSource
+// (portway/queue_wrapper.h). Telemetry exports it as `key`, summed and per
+// lcore; the summary prints a group that counted anything on one line,
 // "  <group>: <name> N <name> N ...".
 struct ExtraCounter {
     std::string group;  // the summary line's label, shared by a source's counters
@@ -115,7 +111,6 @@ struct ExtraCounter {
 struct WorkerSnapshot {
     unsigned lcore = 0;
     uint64_t polls = 0, empty_polls = 0, busy_cycles = 0, packets = 0;
-    uint64_t impair_duplicated = 0, impair_reordered = 0, impair_delayed = 0;
     uint64_t steered_out = 0, steered_in = 0, udp_handled = 0, tcp_handled = 0;
     TcpCoreSnapshot tcp;
     std::array<uint64_t, kDropReasonCount> drops{};
@@ -150,9 +145,6 @@ struct StatsSnapshot {
     uint64_t drops(DropReason reason) const;
     // An extra counter summed over workers, by its key; 0 when none has it.
     uint64_t counter(std::string_view key) const;
-    uint64_t impair_duplicated() const;
-    uint64_t impair_reordered() const;
-    uint64_t impair_delayed() const;
     TcpCoreSnapshot tcp() const;  // summed over workers
 };
 
