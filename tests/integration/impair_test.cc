@@ -302,6 +302,95 @@ TEST(Impairment, DelayHoldsPacketsBackInOrder) {
     EXPECT_EQ(rte_mempool_in_use_count(testing::test_pool()), 0u) << "test pool leaked";
 }
 
+// What lanes with the streams of queue 0 on these ports decide for packets
+// 0..n-1 passing RX on `rx_port`, then TX on `tx_port`. Loss and duplicate
+// only: those decisions depend on nothing but the order of the packets.
+std::vector<uint32_t> decided_offline(const impair::ImpairConfig& config, uint16_t rx_port,
+                                      uint16_t tx_port, uint32_t n) {
+    struct Ops {
+        uint32_t copy(uint32_t p) { return p; }
+        void drop(uint32_t, DropReason) {}
+        void count(impair::LaneEvent) {}
+    } ops;
+    impair::Lane<uint32_t> rx;
+    impair::Lane<uint32_t> tx;
+    EXPECT_TRUE(rx.init(impair::lane_params(config.rx, config, 1'000'000'000),
+                        impair::stream_seed(config.seed, 0, rx_port, impair::Direction::rx)));
+    EXPECT_TRUE(tx.init(impair::lane_params(config.tx, config, 1'000'000'000),
+                        impair::stream_seed(config.seed, 0, tx_port, impair::Direction::tx)));
+    std::vector<uint32_t> out;
+    uint32_t after_rx[impair::kScratch];
+    uint32_t after_tx[impair::kScratch];
+    for (uint32_t seq = 0; seq < n; ++seq) {
+        const uint32_t id = seq + 1;  // 0 is "no packet" to a lane
+        const uint32_t k = rx.process(&id, 1, 0, after_rx, ops);
+        const uint32_t m = tx.process(after_rx, k, 0, after_tx, ops);
+        for (uint32_t i = 0; i < m; ++i)
+            out.push_back(after_tx[i] - 1);
+    }
+    return out;
+}
+
+TEST(Impairment, TheSeedDecidesWhatComesOut) {
+    // Queue q's streams are the ones worker q had: derived from the seed,
+    // the queue's index, the port and the direction.
+    RingPort a = make_ring_port("imp_seed_a");
+    RingPort b = make_ring_port("imp_seed_b");
+    const RuntimeConfig config = impaired_config({"loss=10%,duplicate=10%,seed=7"});
+    auto engine = make_engine(config, {a.port_id, b.port_id});
+    ASSERT_TRUE(engine);
+    ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::io).ok());
+    constexpr uint32_t kPackets = 3000;
+    Collected c = feed(*engine, a.rx, b.tx, kPackets, std::chrono::seconds(20), false);
+    stop_and_check_pools(*engine);
+    drain(b.tx, c, false);
+    const auto expected =
+        decided_offline(impair::config_of(config), a.port_id, b.port_id, kPackets);
+    EXPECT_EQ(c.seqs, expected);
+    EXPECT_GT(engine->snapshot().drops(DropReason::impair_loss), 0u);
+    EXPECT_GT(engine->snapshot().counter("impair_duplicated"), 0u);
+}
+
+TEST(Impairment, ATxQueueWithoutItsRxQueueIsReleasedFromAnotherPort) {
+    // Port b has two TX queues but one RX queue: nothing polls RX queue 1 of
+    // b, so the RX callback of queue 1 on port a (worker 1 polls both)
+    // releases what worker 1's TX queue on b delays, although worker 1
+    // sends nothing after it.
+    RingPort a = make_ring_port("imp_orphan_a", 4096, 2);
+    RingPort b = make_ring_port("imp_orphan_b", 4096, 2, 1);
+    auto created = Engine::create(impaired_config({"tx:delay=20ms"}), {a.port_id, b.port_id},
+                                  {testing::kWorkerLcore, testing::kWorkerLcore + 1});
+    ASSERT_TRUE(created.ok()) << created.error();
+    Engine& engine = **created;
+    ASSERT_TRUE(engine.start().ok());
+    ASSERT_TRUE(launch_fwd(engine, fwd::Mode::io).ok());
+    constexpr unsigned kPackets = 100;
+    rte_mbuf* burst[kPackets];
+    for (unsigned i = 0; i < kPackets; ++i)
+        burst[i] = make_udp_frame(testing::test_pool(), i);
+    const auto t0 = Clock::now();
+    ASSERT_EQ(
+        rte_ring_enqueue_bulk(a.rxs.at(1), reinterpret_cast<void**>(burst), kPackets, nullptr),
+        kPackets);
+    Collected c;
+    Clock::duration first_seen{};
+    const auto deadline = t0 + std::chrono::seconds(10);
+    while (c.received < kPackets && Clock::now() < deadline) {
+        drain(b.txs.at(1), c, false);
+        if (c.received != 0 && first_seen == Clock::duration{})
+            first_seen = Clock::now() - t0;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    EXPECT_EQ(c.received, kPackets);
+    EXPECT_GE(first_seen, std::chrono::milliseconds(19));
+    stop_and_check_pools(engine);
+    const StatsSnapshot s = engine.snapshot();
+    EXPECT_EQ(s.counter("impair_delayed"), kPackets);
+    EXPECT_EQ(s.workers.at(1).ports[b.port_id].tx_packets, kPackets);
+    EXPECT_EQ(s.total_drops(), 0u);
+    EXPECT_EQ(rte_mempool_in_use_count(testing::test_pool()), 0u) << "test pool leaked";
+}
+
 TEST(Impairment, TheStartUpPlanSaysWhatIsImpaired) {
     RingPort a = make_ring_port("imp_describe_a");
     auto engine =
