@@ -48,8 +48,8 @@ struct QueueLayout {
 };
 
 // Counters kept below the engine, added into every snapshot the engine takes
-// (Engine::snapshot). Sources only add what they counted, so that several
-// compose:
+// (Engine::snapshot). Sources add what they counted, so that several compose,
+// with one exception, the last:
 // - drops go to the drop counts of the worker they were counted for (the
 //   owner of the queue), so drops(reason) and total_drops() include them;
 // - the source's own counters (QueueWrapper::counters) are added at `first`
@@ -58,7 +58,9 @@ struct QueueLayout {
 //   (and tx_refused) on the port;
 // - a source that wraps a queue's RX changes what rte_eth_rx_burst returns,
 //   so the worker's count is no longer what the device delivered: it sets
-//   that queue's rx_packets to its own count of what the device delivered.
+//   that queue's rx_packets to its own count of what the device delivered
+//   (one such source per RX queue), and the engine sums each worker's
+//   packets again from those.
 class CounterSource {
   public:
     CounterSource() = default;
