@@ -2,7 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
-#include <new>
+#include <vector>
 
 #include "portway/cli.h"
 
@@ -325,62 +325,66 @@ LaneParams lane_params(const ImpairDirection& dir, const ImpairConfig& config,
     return p;
 }
 
-std::unique_ptr<WorkerImpairment> WorkerImpairment::create(
-    const ImpairConfig& config, unsigned worker, uint64_t ticks_per_second,
-    std::span<const uint16_t> rx_ports, std::span<const uint16_t> tx_ports, std::string& error) {
-    std::unique_ptr<WorkerImpairment> self(new (std::nothrow) WorkerImpairment());
-    if (!self) {
-        error = "cannot allocate the impairment state";
-        return nullptr;
-    }
-    const auto build = [&](const ImpairDirection& d, Direction dir, std::span<const uint16_t> ports,
-                           std::array<std::unique_ptr<MbufLane>, kMaxPorts>& lanes) {
-        if (!d.active())
-            return true;
-        const LaneParams params = lane_params(d, config, ticks_per_second);
-        for (uint16_t port : ports) {
-            if (port >= kMaxPorts || lanes[port])
-                continue;
-            lanes[port].reset(new (std::nothrow) MbufLane());
-            if (!lanes[port] ||
-                !lanes[port]->init(params, stream_seed(config.seed, worker, port, dir))) {
-                error = "cannot allocate impairment queues of " + std::to_string(config.limit) +
-                        " packets (a smaller limit=N?)";
-                return false;
-            }
-        }
-        return true;
-    };
-    if (!build(config.rx, Direction::rx, rx_ports, self->rx_) ||
-        !build(config.tx, Direction::tx, tx_ports, self->tx_)) {
-        return nullptr;
-    }
-    return self;
+uint64_t mbufs_per_lane(const ImpairConfig& config) {
+    return uint64_t{config.limit} + kHoldLimit + kReadyLimit;
 }
 
-uint32_t WorkerImpairment::held() const {
-    uint32_t n = 0;
-    for (const auto& lane : rx_) {
-        if (lane)
-            n += lane->held();
+namespace {
+
+// --impair, registered by the wrapper itself; its settings live here, not
+// in RuntimeConfig.
+class ImpairWrapper final : public QueueWrapper {
+  public:
+    std::unique_ptr<QueueWrapper> clone() const override {
+        return std::make_unique<ImpairWrapper>(*this);
     }
-    for (const auto& lane : tx_) {
-        if (lane)
-            n += lane->held();
+    std::string_view name() const override { return kWrapperName; }
+    void register_options(OptionParser& parser) override {
+        parser.add_value("--impair", "SPEC",
+                         "impair packets like netem, on every port, received and sent: "
+                         "loss=P%,duplicate=P%,reorder=P%,delay=DUR,jitter=DUR,seed=N,limit=N "
+                         "(DUR: 500us, 1ms, ...); 'rx:' or 'tx:' first for one direction; "
+                         "repeatable",
+                         [this](std::string_view v) { return parse_spec(v, config_); });
     }
-    return n;
+    bool enabled() const override { return config_.enabled(); }
+    uint64_t mbufs_held(uint16_t rx_queues, uint16_t tx_queues) const override {
+        // A lane per impaired direction of every queue.
+        const uint64_t lanes =
+            (config_.rx.active() ? rx_queues : 0u) + (config_.tx.active() ? tx_queues : 0u);
+        return lanes * mbufs_per_lane(config_);
+    }
+    std::vector<ExtraCounter> counters() const override {
+        return {{"impairment", "duplicated", "impair_duplicated"},
+                {"impairment", "reordered", "impair_reordered"},
+                {"impairment", "delayed", "impair_delayed"}};
+    }
+    std::string describe() const override { return impair::describe(config_); }
+    Expected<std::unique_ptr<InstalledWrapper>> install(const QueueLayout& layout) const override {
+        return impair::install(config_, layout);
+    }
+
+    ImpairConfig& config() { return config_; }
+
+  private:
+    ImpairConfig config_;
+};
+
+}  // namespace
+
+std::unique_ptr<QueueWrapper> make_wrapper() {
+    return std::make_unique<ImpairWrapper>();
 }
 
-void WorkerImpairment::clear(WorkerCounters& counters) {
-    MbufOps ops{&counters};
-    for (auto& lane : rx_) {
-        if (lane)
-            lane->clear(ops, DropReason::impair_held_at_stop);
-    }
-    for (auto& lane : tx_) {
-        if (lane)
-            lane->clear(ops, DropReason::impair_held_at_stop);
-    }
+ImpairConfig& config_of(RuntimeConfig& config) {
+    // The only wrapper of this name is ours (QueueWrappers::add keeps one per name).
+    return static_cast<ImpairWrapper&>(config.wrappers.add(make_wrapper())).config();
+}
+
+const ImpairConfig& config_of(const RuntimeConfig& config) {
+    static const ImpairConfig off;
+    QueueWrapper* w = config.wrappers.find(kWrapperName);
+    return w != nullptr ? static_cast<ImpairWrapper*>(w)->config() : off;
 }
 
 }  // namespace portway::impair

@@ -1,32 +1,63 @@
-// The impairment stage: what netem does for the kernel, inside the data path.
+// The impairment: what netem does for the kernel, inside the data path.
 //
 //   --impair loss=5%,duplicate=2%,reorder=25%,delay=1ms,jitter=100us,seed=7
 //   --impair rx:loss=1% --impair tx:delay=500us
 //
-// Every worker impairs what it receives on each port (after rte_eth_rx_burst,
-// before its stage sees the burst) and what it transmits (on the way to
-// rte_eth_tx_burst), with one Lane (impair_lane.h) per port and direction,
-// each with its own random stream derived from the seed, so a run replays
-// exactly. Held packets wait in FIFOs sized at start; the worker's loop
-// releases them on later iterations and frees whatever is still held when it
-// stops. With no --impair a worker has no WorkerImpairment at all: the loop
-// tests one pointer per burst.
+// A queue wrapper (portway/queue_wrapper.h): it registers --impair itself and
+// keeps its settings (ImpairConfig) in RuntimeConfig::wrappers. Once the
+// engine has configured the ports it installs a DPDK burst callback on every
+// (port, queue) it impairs (rte_eth_add_rx_callback, rte_eth_add_tx_callback;
+// impair_queues.cc), each with one Lane (impair_lane.h) per direction and
+// its own random stream derived from the seed, so a run replays exactly. The
+// poll loop knows nothing of it. Held packets wait in FIFOs sized at start;
+// the RX callbacks release them on time, and what is still held when the
+// workers have stopped is freed. With no --impair nothing is installed.
 #pragma once
 
 #include <rte_mbuf.h>
 
-#include <array>
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
 
 #include "impair_lane.h"
 #include "portway/config.h"
-#include "portway/stats.h"
+#include "portway/queue_wrapper.h"
+
+namespace portway {
+class Engine;
+}  // namespace portway
 
 namespace portway::impair {
+
+// One set of knobs per direction.
+struct ImpairDirection {
+    double loss = 0.0;       // probability a packet is dropped (0..1)
+    double duplicate = 0.0;  // probability an independent copy follows it
+    double reorder = 0.0;    // probability it is held back behind the next packet(s)
+    uint64_t delay_ns = 0;   // every packet waits this long
+    uint64_t jitter_ns = 0;  // plus or minus up to this much (never reorders)
+
+    bool active() const {
+        return loss > 0.0 || duplicate > 0.0 || reorder > 0.0 || delay_ns != 0 || jitter_ns != 0;
+    }
+    bool operator==(const ImpairDirection&) const = default;
+};
+
+inline constexpr uint64_t kDefaultImpairSeed = 1;
+
+struct ImpairConfig {
+    ImpairDirection rx;
+    ImpairDirection tx;
+    uint64_t seed = kDefaultImpairSeed;    // every queue's streams derive from it
+    bool seed_given = false;               // false: the default, printed so the run can be replayed
+    uint32_t limit = 1024;                 // packets held (delay) per port, queue and direction
+    uint64_t reorder_hold_ns = 1'000'000;  // a reordered packet waits at most this for a successor
+
+    bool enabled() const { return rx.active() || tx.active(); }
+    bool operator==(const ImpairConfig&) const = default;
+};
 
 // Parses one --impair value into `config` (keys it names override earlier
 // values; the rest is kept, so the option can be repeated per direction).
@@ -48,72 +79,40 @@ LaneParams lane_params(const ImpairDirection& dir, const ImpairConfig& config,
                        uint64_t ticks_per_second);
 
 inline constexpr uint32_t kHoldLimit = 32;  // packets held back for reordering, per lane
+// Room for what one lane call writes out: a burst, a copy of each packet,
+// and the packets held back behind them (Lane::max_out).
+inline constexpr uint32_t kScratch = 2 * kMaxBurst + kHoldLimit;
+// Packets a lane let through that did not fit in the burst they came with
+// (duplicates, packets released with a full burst), per lane: they leave
+// first on the next call. One call's worth, so a call never overflows it
+// alone; when the burst stays full (a device that always delivers a full
+// burst, and duplicates on top), it fills and drops as impair_queue_full.
+inline constexpr uint32_t kReadyLimit = kScratch;
+
+// The most mbufs one impaired (port, queue, direction) holds: a full delay
+// queue, the packets held back for reordering and a full ready queue.
+uint64_t mbufs_per_lane(const ImpairConfig& config);
 
 using MbufLane = Lane<rte_mbuf*>;
 
-// Lane operations on mbufs, counted in a worker's counters.
-struct MbufOps {
-    WorkerCounters* counters;
+// The wrapper, as register_runtime_options adds it (queue_wrappers.cc).
+std::unique_ptr<QueueWrapper> make_wrapper();
+inline constexpr std::string_view kWrapperName = "impair";
 
-    rte_mbuf* copy(rte_mbuf* m) {
-        // A deep copy from the same pool: the stack edits packets in place,
-        // so a clone sharing the data would be edited twice.
-        return rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-    }
-    void drop(rte_mbuf* m, DropReason reason) {
-        counters->drop(reason);
-        rte_pktmbuf_free(m);
-    }
-    void count(LaneEvent e) {
-        switch (e) {
-            case LaneEvent::duplicated:
-                counters->impair_duplicated.inc();
-                break;
-            case LaneEvent::copy_failed:
-                counters->drop(DropReason::no_mbuf);
-                break;
-            case LaneEvent::reordered:
-                counters->impair_reordered.inc();
-                break;
-            case LaneEvent::delayed:
-                counters->impair_delayed.inc();
-                break;
-        }
-    }
-};
+// Installs the callbacks on every queue of `layout` that `config` impairs
+// (impair_queues.cc); what the wrapper's install() does.
+Expected<std::unique_ptr<InstalledWrapper>> install(const ImpairConfig& config,
+                                                    const QueueLayout& layout);
 
-// One worker's lanes and the arrays they write to.
-class WorkerImpairment {
-  public:
-    // Room for what a lane releases or lets through per call.
-    static constexpr uint32_t kScratch = 2 * kMaxBurst + kHoldLimit;
+// The settings in `config`'s wrappers; the first adds the wrapper if it is
+// not there yet, the second gives the defaults (off) when it is not.
+ImpairConfig& config_of(RuntimeConfig& config);
+const ImpairConfig& config_of(const RuntimeConfig& config);
 
-    // Lanes for receiving on `rx_ports` and transmitting on `tx_ports`, for
-    // the directions the configuration impairs. Null (with `error` set) when
-    // memory runs out.
-    static std::unique_ptr<WorkerImpairment> create(const ImpairConfig& config, unsigned worker,
-                                                    uint64_t ticks_per_second,
-                                                    std::span<const uint16_t> rx_ports,
-                                                    std::span<const uint16_t> tx_ports,
-                                                    std::string& error);
-
-    MbufLane* rx(uint16_t port) const { return port < kMaxPorts ? rx_[port].get() : nullptr; }
-    MbufLane* tx(uint16_t port) const { return port < kMaxPorts ? tx_[port].get() : nullptr; }
-    rte_mbuf** rx_scratch() { return rx_scratch_.data(); }
-    rte_mbuf** tx_scratch() { return tx_scratch_.data(); }
-
-    // Packets held now, over every lane.
-    uint32_t held() const;
-    // Frees every held packet, counted under impair_held_at_stop.
-    void clear(WorkerCounters& counters);
-
-  private:
-    std::array<std::unique_ptr<MbufLane>, kMaxPorts> rx_{};
-    std::array<std::unique_ptr<MbufLane>, kMaxPorts> tx_{};
-    // Separate arrays: a stage given the RX array may transmit from inside
-    // on_burst, and the TX lane then writes to its own.
-    std::array<rte_mbuf*, kScratch> rx_scratch_{};
-    std::array<rte_mbuf*, kScratch> tx_scratch_{};
-};
+// Whether the impairment is installed on `engine`'s queues, and how many
+// packets it holds (delayed, held back, ready) now: for tests, exact once
+// the workers have stopped.
+bool installed(const Engine& engine);
+uint32_t held(const Engine& engine);
 
 }  // namespace portway::impair

@@ -1,6 +1,6 @@
 // The decision logic of the impairment stage, free of DPDK.
 //
-// A Lane impairs one direction of one port on one worker: it decides, with
+// A Lane impairs one direction of one port's queue: it decides, with
 // its own seeded random stream, which packets are lost, duplicated or held
 // back (reordered), and keeps delayed packets in a FIFO sized at start until
 // their deadline. Time is a parameter (`now`, in ticks of whatever clock the
@@ -86,8 +86,9 @@ inline uint64_t probability_threshold(double p) {
 
 enum class Direction : uint8_t { rx = 0, tx = 1 };
 
-// The seed of one stream: one per worker, port and direction, all derived
-// from the run's seed so that a run replays exactly.
+// The seed of one stream: one per worker (the index of the queue it owns),
+// port and direction, all derived from the run's seed so that a run replays
+// exactly.
 inline uint64_t stream_seed(uint64_t seed, unsigned worker, uint16_t port, Direction dir) {
     uint64_t key = (uint64_t{worker} << 32) | (uint64_t{port} << 8) | static_cast<uint64_t>(dir);
     uint64_t a = seed;

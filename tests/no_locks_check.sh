@@ -11,7 +11,7 @@ paths=(engine/flow engine/tcp engine/udp engine/ip engine/wire engine/core/worke
        engine/core/timer_wheel.h engine/include/portway/worker.h engine/include/portway/stats.h
        engine/include/portway/udp.h engine/include/portway/tcp.h engine/include/portway/service.h
        engine/include/portway/payload.h drivers/impair.cc drivers/impair.h
-       drivers/impair_lane.h drivers/rss.h apps/services)
+       drivers/impair_lane.h drivers/impair_queues.cc drivers/rss.h apps/services)
 pattern='std::mutex|lock_guard|unique_lock|scoped_lock|shared_mutex|spinlock|rte_rwlock|pthread_mutex|fetch_add|fetch_sub|fetch_or|fetch_and|compare_exchange|\.exchange\(|rte_atomic|__atomic_|__sync_|\+\+[a-z_]*\.load|std::atomic_flag'
 hits=$(grep -rnE "$pattern" "${paths[@]}" 2>/dev/null | grep -v 'lock-free-exception:' || true)
 if [ -n "$hits" ]; then

@@ -2,8 +2,6 @@
 
 #include <rte_mbuf_core.h>
 
-#include "impair.h"
-
 namespace portway {
 
 void register_runtime_options(OptionParser& parser, RuntimeConfig& config) {
@@ -46,13 +44,10 @@ void register_runtime_options(OptionParser& parser, RuntimeConfig& config) {
                          }
                          return {};
                      });
-    parser.add_value(
-        "--impair", "SPEC",
-        "impair packets like netem, on every port, received and sent: "
-        "loss=P%,duplicate=P%,reorder=P%,delay=DUR,jitter=DUR,seed=N,limit=N "
-        "(DUR: 500us, 1ms, ...); 'rx:' or 'tx:' first for one direction; "
-        "repeatable",
-        [&config](std::string_view v) { return impair::parse_spec(v, config.impair); });
+    // Then the modules that wrap the queues: each registers its own options.
+    add_builtin_queue_wrappers(config.wrappers);
+    for (const auto& wrapper : config.wrappers)
+        wrapper->register_options(parser);
 }
 
 }  // namespace portway

@@ -12,8 +12,6 @@
 #include <cstdio>
 #include <new>
 
-#include "impair.h"
-
 namespace portway {
 
 namespace {
@@ -82,14 +80,11 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
         uint64_t n = rxq * rxd + txq * txd + uint64_t{nb_workers} * 2 * kMaxBurst;
         // Workers without a TX queue of their own hand packets over a ring.
         n += (nb_workers - std::min<uint64_t>(txq, nb_workers)) * kHandoffRing;
-        // --impair: every worker may hold a full delay queue and the packets
-        // held back for reordering per port and direction, and duplicates
-        // double a burst in flight.
-        const auto held = [&](const ImpairDirection& d, uint64_t workers) -> uint64_t {
-            return d.active() ? workers * (config.impair.limit + impair::kHoldLimit + kMaxBurst)
-                              : 0;
-        };
-        n += held(config.impair.rx, rxq) + held(config.impair.tx, nb_workers);
+        // What the queue wrappers may hold on this port's queues.
+        for (const auto& w : config.wrappers) {
+            if (w->enabled())
+                n += w->mbufs_held(static_cast<uint16_t>(rxq), static_cast<uint16_t>(txq));
+        }
         auto it = std::find_if(need.begin(), need.end(),
                                [&](const auto& e) { return e.first == c->socket; });
         if (it == need.end()) {
@@ -177,11 +172,28 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
             worker->set_tx_handoff(port.id(), ring);
             owners_later.push_back({static_cast<uint16_t>(w % port.tx_queues()), port.id(), ring});
         }
-        if (Status s = worker->set_impairment(config.impair, engine->tsc_hz_); !s)
-            return Error{s.message()};
     }
     for (const auto& h : owners_later)
         engine->workers_[h.owner]->add_tx_handoff_in(h.port, h.ring);
+
+    // The queue wrappers, on the configured queues and before any traffic
+    // (the ports start in start()). Worker w has queue w of every port.
+    QueueLayout layout;
+    layout.workers = nb_workers;
+    layout.tsc_hz = engine->tsc_hz_;
+    for (const auto& port : engine->ports_)
+        layout.ports.push_back({port.id(), port.rx_queues(), port.tx_queues()});
+    for (const auto& w : config.wrappers) {
+        const std::size_t first = engine->extra_counters_.size();
+        for (auto& c : w->counters())
+            engine->extra_counters_.push_back(std::move(c));
+        if (!w->enabled())
+            continue;
+        auto installed = w->install(layout);
+        if (!installed)
+            return Error{installed.error()};  // ~Engine stops what was installed
+        engine->wrappers_.push_back({std::string(w->name()), std::move(*installed), first});
+    }
     return engine;
 }
 
@@ -190,6 +202,10 @@ Engine::~Engine() {
         request_stop();
         wait_workers();
     }
+    // Before the ports close and the pools go: the wrappers' callbacks and
+    // the mbufs they hold.
+    stop_wrappers();
+    wrappers_.clear();
     stop_ports();
     for (auto& port : ports_)
         (void)rte_eth_dev_close(port.id());
@@ -274,6 +290,9 @@ void Engine::wait_workers() {
             (void)rte_eal_wait_lcore(w->lcore());
     }
     launched_ = false;
+    // No burst call runs any more: the wrappers' callbacks can go, and what
+    // they hold back to its pool.
+    stop_wrappers();
     // What a worker handed off after the queue's owner had stopped never
     // went out: back to its pool, counted against the worker that sent it.
     for (const auto& h : handoffs_) {
@@ -281,6 +300,19 @@ void Engine::wait_workers() {
         while (rte_ring_dequeue(h.ring, &m) == 0)
             workers_[h.worker]->drop(static_cast<rte_mbuf*>(m), DropReason::tx_refused);
     }
+}
+
+void Engine::stop_wrappers() {
+    for (auto& w : wrappers_)
+        w.installed->stop();
+}
+
+const InstalledWrapper* Engine::wrapper(std::string_view name) const {
+    for (const auto& w : wrappers_) {
+        if (w.name == name)
+            return w.installed.get();
+    }
+    return nullptr;
 }
 
 void Engine::stop_ports() {
@@ -335,6 +367,21 @@ StatsSnapshot Engine::snapshot() const {
         s.devices.push_back(d);
     }
     s.pools = pools();
+    // The counters kept below the engine (portway/queue_wrapper.h).
+    s.extra_counters = extra_counters_;
+    for (auto& w : s.workers)
+        w.extra.assign(extra_counters_.size(), 0);
+    for (const auto& w : wrappers_)
+        w.installed->add_to(s, w.first);
+    if (!wrappers_.empty()) {
+        // A wrapper may have set a queue's rx_packets to what the device
+        // delivered: a worker's packets are the sum of those.
+        for (auto& w : s.workers) {
+            w.packets = 0;
+            for (uint16_t p = 0; p < max_port; ++p)
+                w.packets += w.ports[p].rx_packets;
+        }
+    }
     return s;
 }
 
@@ -365,8 +412,10 @@ std::vector<std::string> Engine::describe() const {
         }
         lines.push_back(line);
     }
-    if (config_.impair.enabled())
-        lines.push_back(impair::describe(config_.impair));
+    for (const auto& w : config_.wrappers) {
+        if (w->enabled())
+            lines.push_back(w->describe());
+    }
     return lines;
 }
 

@@ -38,24 +38,14 @@ uint64_t StatsSnapshot::drops(DropReason reason) const {
     return n;
 }
 
-uint64_t StatsSnapshot::impair_duplicated() const {
+uint64_t StatsSnapshot::counter(std::string_view key) const {
     uint64_t n = 0;
-    for (const auto& w : workers)
-        n += w.impair_duplicated;
-    return n;
-}
-
-uint64_t StatsSnapshot::impair_reordered() const {
-    uint64_t n = 0;
-    for (const auto& w : workers)
-        n += w.impair_reordered;
-    return n;
-}
-
-uint64_t StatsSnapshot::impair_delayed() const {
-    uint64_t n = 0;
-    for (const auto& w : workers)
-        n += w.impair_delayed;
+    for (std::size_t i = 0; i < extra_counters.size(); ++i) {
+        if (extra_counters[i].key != key)
+            continue;
+        for (const auto& w : workers)
+            n += i < w.extra.size() ? w.extra[i] : 0;
+    }
     return n;
 }
 
@@ -75,9 +65,6 @@ WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_
     s.polls = c.polls.read();
     s.empty_polls = c.empty_polls.read();
     s.busy_cycles = c.busy_cycles.read();
-    s.impair_duplicated = c.impair_duplicated.read();
-    s.impair_reordered = c.impair_reordered.read();
-    s.impair_delayed = c.impair_delayed.read();
     s.steered_out = c.steered_out.read();
     s.steered_in = c.steered_in.read();
     s.udp_handled = c.udp_handled.read();
@@ -188,13 +175,23 @@ std::string format_stats_summary(const StatsSnapshot& s, uint64_t tsc_hz, double
                       static_cast<unsigned long long>(n));
         out += buf;
     }
-    if (s.impair_duplicated() + s.impair_reordered() + s.impair_delayed() != 0) {
-        std::snprintf(buf, sizeof(buf),
-                      "  impairment: duplicated %llu reordered %llu delayed %llu\n",
-                      static_cast<unsigned long long>(s.impair_duplicated()),
-                      static_cast<unsigned long long>(s.impair_reordered()),
-                      static_cast<unsigned long long>(s.impair_delayed()));
-        out += buf;
+    // The counters of the sources below the engine, a line per group.
+    for (std::size_t first = 0; first < s.extra_counters.size();) {
+        std::size_t end = first + 1;
+        while (end < s.extra_counters.size() &&
+               s.extra_counters[end].group == s.extra_counters[first].group) {
+            ++end;
+        }
+        std::string line = "  " + s.extra_counters[first].group + ":";
+        uint64_t any = 0;
+        for (std::size_t i = first; i < end; ++i) {
+            const uint64_t n = s.counter(s.extra_counters[i].key);
+            any |= n;
+            line += " " + s.extra_counters[i].name + " " + std::to_string(n);
+        }
+        if (any != 0)
+            out += line + "\n";
+        first = end;
     }
     if (const TcpCoreSnapshot t = s.tcp(); t.any()) {
         std::snprintf(buf, sizeof(buf),

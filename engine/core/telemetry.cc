@@ -25,9 +25,9 @@ int stats_cmd(const char*, const char*, rte_tel_data* d) {
     rte_tel_data_add_dict_u64(d, "rx_packets", s.total_rx());
     rte_tel_data_add_dict_u64(d, "tx_packets", s.total_tx());
     rte_tel_data_add_dict_u64(d, "drops", s.total_drops());
-    rte_tel_data_add_dict_u64(d, "impair_duplicated", s.impair_duplicated());
-    rte_tel_data_add_dict_u64(d, "impair_reordered", s.impair_reordered());
-    rte_tel_data_add_dict_u64(d, "impair_delayed", s.impair_delayed());
+    // The counters of the sources below the engine (portway/queue_wrapper.h).
+    for (const auto& extra : s.extra_counters)
+        rte_tel_data_add_dict_u64(d, extra.key.c_str(), s.counter(extra.key));
     const TcpCoreSnapshot tcp = s.tcp();
 #define PORTWAY_TCP_TEL(name, help) rte_tel_data_add_dict_u64(d, "tcp_" #name, tcp.name);
     PORTWAY_TCP_COUNTERS(PORTWAY_TCP_TEL)
@@ -60,9 +60,8 @@ int lcores_cmd(const char*, const char*, rte_tel_data* d) {
         for (auto n : w.drops)
             drops += n;
         rte_tel_data_add_dict_u64(c, "drops", drops);
-        rte_tel_data_add_dict_u64(c, "impair_duplicated", w.impair_duplicated);
-        rte_tel_data_add_dict_u64(c, "impair_reordered", w.impair_reordered);
-        rte_tel_data_add_dict_u64(c, "impair_delayed", w.impair_delayed);
+        for (std::size_t i = 0; i < s.extra_counters.size() && i < w.extra.size(); ++i)
+            rte_tel_data_add_dict_u64(c, s.extra_counters[i].key.c_str(), w.extra[i]);
         rte_tel_data_add_dict_u64(c, "steered_out", w.steered_out);
         rte_tel_data_add_dict_u64(c, "steered_in", w.steered_in);
         rte_tel_data_add_dict_u64(c, "udp_handled", w.udp_handled);

@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -52,18 +53,27 @@ FromRings from_rings() {
 
 }  // namespace
 
-RingPort make_ring_port(const std::string& name, unsigned ring_size, unsigned queues) {
+RingPort make_ring_port(const std::string& name, unsigned ring_size, unsigned queues,
+                        unsigned rx_queues) {
     RingPort rp;
-    for (unsigned q = 0; q < queues; ++q) {
+    if (rx_queues == 0)
+        rx_queues = queues;
+    for (unsigned q = 0; q < std::max(queues, rx_queues); ++q) {
         const std::string suffix = q == 0 ? "" : std::to_string(q);
-        rp.rxs.push_back(rte_ring_create((name + "_rx" + suffix).c_str(), ring_size, SOCKET_ID_ANY,
-                                         RING_F_SP_ENQ | RING_F_SC_DEQ));
-        rp.txs.push_back(rte_ring_create((name + "_tx" + suffix).c_str(), ring_size, SOCKET_ID_ANY,
-                                         RING_F_SP_ENQ | RING_F_SC_DEQ));
-        EXPECT_NE(rp.rxs.back(), nullptr);
-        EXPECT_NE(rp.txs.back(), nullptr);
-        if (rp.rxs.back() == nullptr || rp.txs.back() == nullptr)
-            return rp;
+        if (q < rx_queues) {
+            rp.rxs.push_back(rte_ring_create((name + "_rx" + suffix).c_str(), ring_size,
+                                             SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ));
+            EXPECT_NE(rp.rxs.back(), nullptr);
+            if (rp.rxs.back() == nullptr)
+                return rp;
+        }
+        if (q < queues) {
+            rp.txs.push_back(rte_ring_create((name + "_tx" + suffix).c_str(), ring_size,
+                                             SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ));
+            EXPECT_NE(rp.txs.back(), nullptr);
+            if (rp.txs.back() == nullptr)
+                return rp;
+        }
     }
     rp.rx = rp.rxs.front();
     rp.tx = rp.txs.front();
@@ -71,7 +81,7 @@ RingPort make_ring_port(const std::string& name, unsigned ring_size, unsigned qu
     EXPECT_NE(fn, nullptr) << "net_ring PMD not loaded";
     if (fn == nullptr)
         return rp;
-    const int id = fn(name.c_str(), rp.rxs.data(), queues, rp.txs.data(), queues, 0);
+    const int id = fn(name.c_str(), rp.rxs.data(), rx_queues, rp.txs.data(), queues, 0);
     EXPECT_GE(id, 0) << "rte_eth_from_rings failed";
     rp.port_id = static_cast<uint16_t>(id);
     return rp;

@@ -23,8 +23,9 @@ struct RingPort {
 };
 
 // Creates a port over fresh rings (rte_eth_from_rings from the net_ring PMD),
-// `queues` RX and TX queues.
-RingPort make_ring_port(const std::string& name, unsigned ring_size = 4096, unsigned queues = 1);
+// `queues` TX queues and as many RX queues, or `rx_queues` when not 0.
+RingPort make_ring_port(const std::string& name, unsigned ring_size = 4096, unsigned queues = 1,
+                        unsigned rx_queues = 0);
 
 // A pool the test builds its packets from.
 rte_mempool* test_pool();

@@ -35,18 +35,16 @@ RuntimeConfig impaired_config(std::initializer_list<std::string_view> specs) {
     c.extra_mbufs = 1024;
     c.mbuf_cache = 64;
     for (auto s : specs)
-        EXPECT_EQ(impair::parse_spec(s, c.impair), "") << s;
+        EXPECT_EQ(impair::parse_spec(s, impair::config_of(c)), "") << s;
     return c;
 }
 
 // What the impairment took away from or added to the traffic so far, from
-// the worker's own counters (read live; exact once the worker stopped).
-int64_t impairment_balance(const Worker& w) {
-    const WorkerCounters& c = w.counters();
-    const auto drops = [&c](DropReason r) {
-        return static_cast<int64_t>(c.drops[static_cast<std::size_t>(r)].read());
-    };
-    return static_cast<int64_t>(c.impair_duplicated.read()) - drops(DropReason::impair_loss) -
+// the engine's counters (read live; exact once the worker stopped).
+int64_t impairment_balance(const Engine& engine) {
+    const StatsSnapshot s = engine.snapshot();
+    const auto drops = [&s](DropReason r) { return static_cast<int64_t>(s.drops(r)); };
+    return static_cast<int64_t>(s.counter("impair_duplicated")) - drops(DropReason::impair_loss) -
            drops(DropReason::impair_queue_full) - drops(DropReason::impair_held_at_stop) -
            drops(DropReason::tx_refused);
 }
@@ -73,7 +71,7 @@ void collect(Collected& c, rte_mbuf** pkts, unsigned n, bool keep) {
 // accounted for (delivered, or taken away by the impairment) or `limit` ends.
 // At most 512 frames in flight, so the rings never overflow. With `keep`
 // the frames that came out are kept (mind the test pool's size).
-Collected feed(const Worker& worker, rte_ring* in, rte_ring* out, uint64_t total,
+Collected feed(const Engine& engine, rte_ring* in, rte_ring* out, uint64_t total,
                std::chrono::seconds limit, bool keep) {
     Collected c;
     rte_mempool* pool = testing::test_pool();
@@ -86,7 +84,7 @@ Collected feed(const Worker& worker, rte_ring* in, rte_ring* out, uint64_t total
         // Counted after the dequeue: a copy is counted before it is sent, a
         // loss before the packet is freed, so equality means nothing is left
         // in flight (packets held back count as in flight).
-        const int64_t expected = static_cast<int64_t>(c.sent) + impairment_balance(worker);
+        const int64_t expected = static_cast<int64_t>(c.sent) + impairment_balance(engine);
         const int64_t in_flight = expected - static_cast<int64_t>(c.received);
         if (c.sent == total && in_flight <= 0)
             break;
@@ -127,8 +125,7 @@ void stop_and_check_pools(Engine& engine) {
     engine.wait_workers();
     for (const auto& p : engine.pools())
         EXPECT_EQ(p.in_use, p.baseline) << "pool " << p.name << " leaked";
-    for (const auto* w : engine.workers())
-        EXPECT_EQ(w->impair_held(), 0u);
+    EXPECT_EQ(impair::held(engine), 0u);
 }
 
 void wait_for_rx(const Engine& engine, uint64_t n, std::chrono::seconds limit) {
@@ -143,18 +140,17 @@ TEST(Impairment, EveryPacketIsAccountedForBothDirections) {
     auto engine = make_engine(impaired_config({"loss=5%,duplicate=5%,reorder=10%,seed=7"}),
                               {a.port_id, b.port_id});
     ASSERT_TRUE(engine);
-    ASSERT_TRUE(engine->workers().at(0)->impaired());
+    ASSERT_TRUE(impair::installed(*engine));
     ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::io).ok());
 
     constexpr uint64_t kPackets = 20'000;
-    Collected c =
-        feed(*engine->workers()[0], a.rx, b.tx, kPackets, std::chrono::seconds(30), false);
+    Collected c = feed(*engine, a.rx, b.tx, kPackets, std::chrono::seconds(30), false);
     stop_and_check_pools(*engine);
     drain(b.tx, c, false);
 
     const StatsSnapshot s = engine->snapshot();
     const uint64_t lost = s.drops(DropReason::impair_loss);
-    const uint64_t duplicated = s.impair_duplicated();
+    const uint64_t duplicated = s.counter("impair_duplicated");
     EXPECT_EQ(c.sent, kPackets);
     // received by the worker = what the test sent; out = in - lost + duplicated.
     EXPECT_EQ(s.workers.at(0).ports[a.port_id].rx_packets, kPackets);
@@ -170,7 +166,7 @@ TEST(Impairment, EveryPacketIsAccountedForBothDirections) {
     EXPECT_LT(lost, kPackets * 14 / 100);
     EXPECT_GT(duplicated, kPackets * 6 / 100);
     EXPECT_LT(duplicated, kPackets * 14 / 100);
-    EXPECT_GT(s.impair_reordered(), kPackets * 10 / 100);
+    EXPECT_GT(s.counter("impair_reordered"), kPackets * 10 / 100);
 
     // Every frame that arrived is one we sent; order is really disturbed.
     std::map<uint32_t, unsigned> times;
@@ -198,12 +194,11 @@ TEST(Impairment, DuplicatesAreIndependentCopies) {
         ASSERT_TRUE(engine);
         ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::macswap).ok());
         constexpr uint64_t kPackets = 2000;
-        Collected c =
-            feed(*engine->workers()[0], a.rx, a.tx, kPackets, std::chrono::seconds(20), true);
+        Collected c = feed(*engine, a.rx, a.tx, kPackets, std::chrono::seconds(20), true);
         stop_and_check_pools(*engine);
         drain(a.tx, c, true);
         const StatsSnapshot s = engine->snapshot();
-        const uint64_t duplicated = s.impair_duplicated();
+        const uint64_t duplicated = s.counter("impair_duplicated");
         EXPECT_GT(duplicated, kPackets / 3);
         EXPECT_LT(duplicated, kPackets * 2 / 3);
         ASSERT_EQ(c.out.size(), kPackets + duplicated);
@@ -262,7 +257,7 @@ TEST(Impairment, HeldPacketsAreFreedAtStopAndAFullQueueDrops) {
         EXPECT_EQ(s.total_rx(), kPackets);
         EXPECT_EQ(s.total_tx(), 0u);
         EXPECT_EQ(rte_ring_count(b.tx), 0u);
-        EXPECT_EQ(s.impair_delayed(), 64u);
+        EXPECT_EQ(s.counter("impair_delayed"), 64u);
         EXPECT_EQ(s.drops(DropReason::impair_queue_full), kPackets - 64);
         EXPECT_EQ(s.drops(DropReason::impair_held_at_stop), 64u);
         EXPECT_EQ(s.total_drops(), kPackets);
@@ -302,7 +297,96 @@ TEST(Impairment, DelayHoldsPacketsBackInOrder) {
         EXPECT_EQ(c.seqs[i], i);
     stop_and_check_pools(*engine);
     const StatsSnapshot s = engine->snapshot();
-    EXPECT_EQ(s.impair_delayed(), 2u * kPackets);
+    EXPECT_EQ(s.counter("impair_delayed"), 2u * kPackets);
+    EXPECT_EQ(s.total_drops(), 0u);
+    EXPECT_EQ(rte_mempool_in_use_count(testing::test_pool()), 0u) << "test pool leaked";
+}
+
+// What lanes with the streams of queue 0 on these ports decide for packets
+// 0..n-1 passing RX on `rx_port`, then TX on `tx_port`. Loss and duplicate
+// only: those decisions depend on nothing but the order of the packets.
+std::vector<uint32_t> decided_offline(const impair::ImpairConfig& config, uint16_t rx_port,
+                                      uint16_t tx_port, uint32_t n) {
+    struct Ops {
+        uint32_t copy(uint32_t p) { return p; }
+        void drop(uint32_t, DropReason) {}
+        void count(impair::LaneEvent) {}
+    } ops;
+    impair::Lane<uint32_t> rx;
+    impair::Lane<uint32_t> tx;
+    EXPECT_TRUE(rx.init(impair::lane_params(config.rx, config, 1'000'000'000),
+                        impair::stream_seed(config.seed, 0, rx_port, impair::Direction::rx)));
+    EXPECT_TRUE(tx.init(impair::lane_params(config.tx, config, 1'000'000'000),
+                        impair::stream_seed(config.seed, 0, tx_port, impair::Direction::tx)));
+    std::vector<uint32_t> out;
+    uint32_t after_rx[impair::kScratch];
+    uint32_t after_tx[impair::kScratch];
+    for (uint32_t seq = 0; seq < n; ++seq) {
+        const uint32_t id = seq + 1;  // 0 is "no packet" to a lane
+        const uint32_t k = rx.process(&id, 1, 0, after_rx, ops);
+        const uint32_t m = tx.process(after_rx, k, 0, after_tx, ops);
+        for (uint32_t i = 0; i < m; ++i)
+            out.push_back(after_tx[i] - 1);
+    }
+    return out;
+}
+
+TEST(Impairment, TheSeedDecidesWhatComesOut) {
+    // Queue q's streams are the ones worker q had: derived from the seed,
+    // the queue's index, the port and the direction.
+    RingPort a = make_ring_port("imp_seed_a");
+    RingPort b = make_ring_port("imp_seed_b");
+    const RuntimeConfig config = impaired_config({"loss=10%,duplicate=10%,seed=7"});
+    auto engine = make_engine(config, {a.port_id, b.port_id});
+    ASSERT_TRUE(engine);
+    ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::io).ok());
+    constexpr uint32_t kPackets = 3000;
+    Collected c = feed(*engine, a.rx, b.tx, kPackets, std::chrono::seconds(20), false);
+    stop_and_check_pools(*engine);
+    drain(b.tx, c, false);
+    const auto expected =
+        decided_offline(impair::config_of(config), a.port_id, b.port_id, kPackets);
+    EXPECT_EQ(c.seqs, expected);
+    EXPECT_GT(engine->snapshot().drops(DropReason::impair_loss), 0u);
+    EXPECT_GT(engine->snapshot().counter("impair_duplicated"), 0u);
+}
+
+TEST(Impairment, ATxQueueWithoutItsRxQueueIsReleasedFromAnotherPort) {
+    // Port b has two TX queues but one RX queue: nothing polls RX queue 1 of
+    // b, so the RX callback of queue 1 on port a (worker 1 polls both)
+    // releases what worker 1's TX queue on b delays, although worker 1
+    // sends nothing after it.
+    RingPort a = make_ring_port("imp_orphan_a", 4096, 2);
+    RingPort b = make_ring_port("imp_orphan_b", 4096, 2, 1);
+    auto created = Engine::create(impaired_config({"tx:delay=20ms"}), {a.port_id, b.port_id},
+                                  {testing::kWorkerLcore, testing::kWorkerLcore + 1});
+    ASSERT_TRUE(created.ok()) << created.error();
+    Engine& engine = **created;
+    ASSERT_TRUE(engine.start().ok());
+    ASSERT_TRUE(launch_fwd(engine, fwd::Mode::io).ok());
+    constexpr unsigned kPackets = 100;
+    rte_mbuf* burst[kPackets];
+    for (unsigned i = 0; i < kPackets; ++i)
+        burst[i] = make_udp_frame(testing::test_pool(), i);
+    const auto t0 = Clock::now();
+    ASSERT_EQ(
+        rte_ring_enqueue_bulk(a.rxs.at(1), reinterpret_cast<void**>(burst), kPackets, nullptr),
+        kPackets);
+    Collected c;
+    Clock::duration first_seen{};
+    const auto deadline = t0 + std::chrono::seconds(10);
+    while (c.received < kPackets && Clock::now() < deadline) {
+        drain(b.txs.at(1), c, false);
+        if (c.received != 0 && first_seen == Clock::duration{})
+            first_seen = Clock::now() - t0;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    EXPECT_EQ(c.received, kPackets);
+    EXPECT_GE(first_seen, std::chrono::milliseconds(19));
+    stop_and_check_pools(engine);
+    const StatsSnapshot s = engine.snapshot();
+    EXPECT_EQ(s.counter("impair_delayed"), kPackets);
+    EXPECT_EQ(s.workers.at(1).ports[b.port_id].tx_packets, kPackets);
     EXPECT_EQ(s.total_drops(), 0u);
     EXPECT_EQ(rte_mempool_in_use_count(testing::test_pool()), 0u) << "test pool leaked";
 }
@@ -324,7 +408,7 @@ TEST(Impairment, OffMeansNoImpairmentState) {
     RingPort a = make_ring_port("imp_off_a");
     auto engine = make_engine(impaired_config({}), {a.port_id});
     ASSERT_TRUE(engine);
-    EXPECT_FALSE(engine->workers().at(0)->impaired());
+    EXPECT_FALSE(impair::installed(*engine));
     for (const auto& line : engine->describe())
         EXPECT_EQ(line.find("impairment"), std::string::npos) << line;
 }

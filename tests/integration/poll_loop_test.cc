@@ -4,6 +4,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -231,6 +232,68 @@ TEST(PollLoop, RefusedTransmitsAreCountedAndFreed) {
     EXPECT_EQ(s.total_tx(), queued);
     EXPECT_EQ(s.drops(DropReason::tx_refused), kPackets - queued);
     EXPECT_EQ(s.workers.at(0).ports[b.port_id].tx_refused, kPackets - queued);
+    void* left[64];
+    const unsigned n = rte_ring_dequeue_burst(b.tx, left, 64, nullptr);
+    rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(left), n);
+    stop_and_check_pools(*engine);
+}
+
+// A TX callback that takes every second packet of a burst and frees it, the
+// way a queue wrapper may (portway/queue_wrapper.h): NULL where it took one,
+// the rest compacted at the front.
+uint16_t take_every_second(uint16_t, uint16_t, rte_mbuf** pkts, uint16_t n, void* arg) {
+    auto* taken = static_cast<uint64_t*>(arg);
+    uint16_t k = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+        if (i % 2 == 1) {
+            rte_pktmbuf_free(pkts[i]);
+            ++*taken;
+            continue;
+        }
+        pkts[k++] = pkts[i];
+    }
+    std::fill(pkts + k, pkts + n, nullptr);
+    return k;
+}
+
+TEST(PollLoop, WhatATxCallbackTookIsNoRefusal) {
+    // As above, a TX ring of 64 slots nobody drains; a callback in front of
+    // it takes half of every burst. Only what reached the ring and did not
+    // fit is refused.
+    RingPort a = make_ring_port("taken_a");
+    RingPort b = make_ring_port("taken_b", 64);
+    auto engine = make_engine(small_config(), {a.port_id, b.port_id});
+    ASSERT_TRUE(engine);
+    uint64_t taken = 0;  // written by the worker, read once it stopped
+    const rte_eth_rxtx_callback* cb =
+        rte_eth_add_tx_callback(b.port_id, 0, take_every_second, &taken);
+    ASSERT_NE(cb, nullptr);
+    ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::io).ok());
+
+    constexpr unsigned kPackets = 1000;
+    rte_mbuf* burst[kPackets];
+    for (unsigned i = 0; i < kPackets; ++i) {
+        burst[i] = make_udp_frame(testing::test_pool(), i);
+        ASSERT_NE(burst[i], nullptr);
+    }
+    ASSERT_EQ(rte_ring_enqueue_bulk(a.rx, reinterpret_cast<void**>(burst), kPackets, nullptr),
+              kPackets);
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (engine->snapshot().total_rx() < kPackets && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    engine->request_stop();
+    engine->wait_workers();
+    ASSERT_EQ(rte_eth_remove_tx_callback(b.port_id, 0, cb), 0);
+    rte_free(const_cast<rte_eth_rxtx_callback*>(cb));  // no burst call in flight
+    const StatsSnapshot s = engine->snapshot();
+    const unsigned queued = rte_ring_count(b.tx);
+    EXPECT_EQ(s.total_rx(), kPackets);
+    EXPECT_GE(taken, kPackets / 2 - 32);  // bursts of up to 32: half of each, rounded down
+    EXPECT_EQ(s.total_tx(), queued);
+    EXPECT_EQ(s.drops(DropReason::tx_refused), kPackets - taken - queued);
+    EXPECT_EQ(s.workers.at(0).ports[b.port_id].tx_refused, kPackets - taken - queued);
+    EXPECT_EQ(s.total_drops(), kPackets - taken - queued);
     void* left[64];
     const unsigned n = rte_ring_dequeue_burst(b.tx, left, 64, nullptr);
     rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(left), n);

@@ -7,40 +7,11 @@
 #include <cstdint>
 
 #include "portway/cli.h"
+#include "portway/queue_wrapper.h"
 
 namespace portway {
 
 inline constexpr uint16_t kMaxBurst = 256;
-
-// Packet impairment (--impair): what netem does for the kernel, applied by
-// every worker to what it receives and to what it transmits, on every port
-// (drivers/impair.h). One set of knobs per direction.
-struct ImpairDirection {
-    double loss = 0.0;       // probability a packet is dropped (0..1)
-    double duplicate = 0.0;  // probability an independent copy follows it
-    double reorder = 0.0;    // probability it is held back behind the next packet(s)
-    uint64_t delay_ns = 0;   // every packet waits this long
-    uint64_t jitter_ns = 0;  // plus or minus up to this much (never reorders)
-
-    bool active() const {
-        return loss > 0.0 || duplicate > 0.0 || reorder > 0.0 || delay_ns != 0 || jitter_ns != 0;
-    }
-    bool operator==(const ImpairDirection&) const = default;
-};
-
-inline constexpr uint64_t kDefaultImpairSeed = 1;
-
-struct ImpairConfig {
-    ImpairDirection rx;
-    ImpairDirection tx;
-    uint64_t seed = kDefaultImpairSeed;    // every worker's streams derive from it
-    bool seed_given = false;               // false: the default, printed so the run can be replayed
-    uint32_t limit = 1024;                 // packets held (delay) per worker, port and direction
-    uint64_t reorder_hold_ns = 1'000'000;  // a reordered packet waits at most this for a successor
-
-    bool enabled() const { return rx.active() || tx.active(); }
-    bool operator==(const ImpairConfig&) const = default;
-};
 
 struct RuntimeConfig {
     uint16_t burst = 32;             // packets per rte_eth_rx_burst / tx flush
@@ -56,11 +27,15 @@ struct RuntimeConfig {
     double duration_s = 0.0;        // 0 = until SIGINT/SIGTERM
     bool quiet = false;             // no start-up plan, no periodic line
     bool promiscuous = true;
-    ImpairConfig impair;  // --impair; off unless given
+    // Modules that wrap the ports' queues, each with its own options and
+    // settings (portway/queue_wrapper.h); register_runtime_options adds the
+    // built-in ones.
+    QueueWrappers wrappers;
 };
 
 // Registers the runtime's options (burst, descriptors, pools, workers,
-// back-off, stats, duration, impairment) on an app's parser.
+// back-off, stats, duration) on an app's parser, then adds the built-in
+// queue wrappers to `config` and lets each register its own.
 void register_runtime_options(OptionParser& parser, RuntimeConfig& config);
 
 }  // namespace portway

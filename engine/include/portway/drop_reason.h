@@ -17,7 +17,7 @@ namespace portway {
     X(no_mbuf, "no mbuf left in the pool to build a packet")                                \
     X(steer_ring_full, "the owning core's steering ring was full")                          \
     X(impair_loss, "dropped on purpose by the impairment stage")                            \
-    X(impair_queue_full, "the impairment stage's delay queue was full (see limit=N)")       \
+    X(impair_queue_full, "the impairment's delay (see limit=N) or ready queue was full")    \
     X(impair_held_at_stop, "held by the impairment stage (delay, reorder) at stop")         \
     /* Ethernet */                                                                          \
     X(l2_too_short, "frame shorter than an Ethernet header")                                \

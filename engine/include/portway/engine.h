@@ -6,15 +6,24 @@
 // in-use count as its baseline; after traffic stops the count must be back
 // there (tests assert it). launch() runs a PacketStage on every worker lcore;
 // the main lcore, when it is a worker, runs its share in run_main_worker().
+//
+// The configuration's queue wrappers (portway/queue_wrapper.h) that are
+// enabled get their mbufs counted into the pools, are installed on the
+// queues at the end of create(), contribute their counters to snapshot(),
+// and are stopped (what they hold freed) in wait_workers(), or when the
+// engine goes away; a later launch() would run without them.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "portway/config.h"
 #include "portway/port.h"
+#include "portway/queue_wrapper.h"
 #include "portway/stats.h"
 #include "portway/status.h"
 #include "portway/worker.h"
@@ -58,10 +67,14 @@ class Engine {
     uint64_t tsc_hz() const { return tsc_hz_; }
     // Lines describing ports, pools and workers, for the start-up plan.
     std::vector<std::string> describe() const;
+    // The queue wrapper `name` as installed on this engine's queues; null
+    // when it is not (disabled, or no wrapper of that name).
+    const InstalledWrapper* wrapper(std::string_view name) const;
 
   private:
     Engine() = default;
     static int lcore_entry(void* arg);
+    void stop_wrappers();
 
     struct Pool {
         int socket;
@@ -79,6 +92,13 @@ class Engine {
     };
     std::vector<Handoff> handoffs_;  // TX rings of workers without a queue of their own
     static constexpr unsigned kHandoffRing = 1024;
+    struct Wrapper {
+        std::string name;
+        std::unique_ptr<InstalledWrapper> installed;
+        std::size_t first;  // its counters' place in WorkerSnapshot::extra
+    };
+    std::vector<Wrapper> wrappers_;             // the installed ones: counter sources
+    std::vector<ExtraCounter> extra_counters_;  // every wrapper's, installed or not
     std::vector<std::unique_ptr<PacketStage>> stages_;
     std::vector<std::pair<Engine*, std::size_t>> launch_args_;  // one per worker, for lcore_entry
     std::atomic<bool> stop_{false};

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "portway/drop_reason.h"
@@ -80,10 +81,6 @@ struct alignas(64) WorkerCounters {
     Counter polls;        // loop iterations
     Counter empty_polls;  // iterations in which no queue had a packet
     Counter busy_cycles;  // TSC cycles spent in iterations that moved packets
-    // The impairment stage (--impair); its losses are drops (impair_*).
-    Counter impair_duplicated;  // copies made and passed on
-    Counter impair_reordered;   // packets held back behind a later one
-    Counter impair_delayed;     // packets that waited in a delay queue
     // Flow steering (flow/steering.h) and who handled what.
     Counter steered_out;  // packets passed to the core owning their flow
     Counter steered_in;   // packets taken from other cores
@@ -101,14 +98,24 @@ struct QueueSnapshot {
     uint64_t rx_packets = 0, tx_packets = 0, tx_refused = 0;
 };
 
+// A counter kept below the engine for the workers by a CounterSource
+// (portway/queue_wrapper.h). Telemetry exports it as `key`, summed and per
+// lcore; the summary prints a group that counted anything on one line,
+// "  <group>: <name> N <name> N ...".
+struct ExtraCounter {
+    std::string group;  // the summary line's label, shared by a source's counters
+    std::string name;   // within the group, for the summary
+    std::string key;    // for telemetry: unique, and no clash with the engine's own keys
+};
+
 struct WorkerSnapshot {
     unsigned lcore = 0;
     uint64_t polls = 0, empty_polls = 0, busy_cycles = 0, packets = 0;
-    uint64_t impair_duplicated = 0, impair_reordered = 0, impair_delayed = 0;
     uint64_t steered_out = 0, steered_in = 0, udp_handled = 0, tcp_handled = 0;
     TcpCoreSnapshot tcp;
     std::array<uint64_t, kDropReasonCount> drops{};
     std::array<QueueSnapshot, kMaxPorts> ports{};
+    std::vector<uint64_t> extra;  // one per StatsSnapshot::extra_counters
 };
 
 // Counters the device keeps itself (rte_eth_stats).
@@ -130,14 +137,14 @@ struct StatsSnapshot {
     std::vector<WorkerSnapshot> workers;
     std::vector<DeviceSnapshot> devices;
     std::vector<PoolSnapshot> pools;
+    std::vector<ExtraCounter> extra_counters;  // what WorkerSnapshot::extra holds
 
     uint64_t total_rx() const;
     uint64_t total_tx() const;
     uint64_t total_drops() const;
     uint64_t drops(DropReason reason) const;
-    uint64_t impair_duplicated() const;
-    uint64_t impair_reordered() const;
-    uint64_t impair_delayed() const;
+    // An extra counter summed over workers, by its key; 0 when none has it.
+    uint64_t counter(std::string_view key) const;
     TcpCoreSnapshot tcp() const;  // summed over workers
 };
 

@@ -7,10 +7,9 @@
 // the end of every iteration. Whatever the NIC refuses is counted and freed
 // right there, so every mbuf is sent or freed exactly once.
 //
-// With --impair (drivers/impair.h) a worker also impairs what it receives,
-// between rte_eth_rx_burst and the stage, and what it transmits, between its
-// TX buffers and rte_eth_tx_burst; without, the loop tests one pointer per
-// burst and nothing else changes.
+// Modules that act on what the queues carry (portway/queue_wrapper.h) do so
+// inside rte_eth_rx_burst and rte_eth_tx_burst, through DPDK's burst
+// callbacks; the loop has one path whether any is installed or not.
 #pragma once
 
 #include <rte_branch_prediction.h>
@@ -29,12 +28,6 @@
 namespace portway {
 
 class Worker;
-
-namespace impair {
-template <typename P>
-class Lane;
-class WorkerImpairment;
-}  // namespace impair
 
 // What a worker does with the packets it receives. One instance per worker,
 // called only on that worker's lcore; it owns every mbuf it is given.
@@ -82,6 +75,9 @@ class TxBuffer {
     // Inline down to rte_eth_tx_burst, like flush(): a forwarding stage calls
     // this once per burst, and three calls' prologues and epilogues were a
     // fifth of the loop's own instructions (callgrind, docs/benchmarks.md).
+    // The array may be rewritten on the way (a TX callback that takes
+    // packets leaves NULL in their place): what it holds afterwards is not
+    // the caller's to read.
     void push_burst(rte_mbuf* const* pkts, uint16_t n) {
         if (likely(count_ == 0 && n >= flush_at_)) {
             // A whole burst and nothing waiting: hand the caller's array to
@@ -100,11 +96,6 @@ class TxBuffer {
     }
     uint16_t pending() const { return count_; }
 
-    // Passes what leaves through `lane` first (null: no impairment), which
-    // writes what may go at once to `out` and reads the time from `now`.
-    void set_impairment(impair::Lane<rte_mbuf*>* lane, rte_mbuf** out, const uint64_t* now);
-    // rte_eth_tx_burst now, past the impairment (for what it releases).
-    void transmit_now(rte_mbuf** pkts, uint16_t n);
     // This worker has no TX queue of its own on the port: what it sends goes
     // to `ring`, which the queue's owner drains (Worker::add_tx_handoff_in).
     void set_handoff(rte_ring* ring);
@@ -112,24 +103,20 @@ class TxBuffer {
   private:
     void append(rte_mbuf* const* pkts, uint16_t n);
     void flush_pending();
-    // The plain path (no impairment, a queue of its own) costs one
-    // predictable branch on the way to the NIC.
+    // The plain path (a queue of its own) costs one predictable branch on
+    // the way to the NIC.
     void transmit(rte_mbuf** pkts, uint16_t n) {
-        if (unlikely(detour_)) {
-            transmit_detour(pkts, n);
+        if (unlikely(handoff_ != nullptr)) {
+            hand_off(pkts, n);
             return;
         }
-        nic_burst(pkts, n);
-    }
-    void nic_burst(rte_mbuf** pkts, uint16_t n) {
         const uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts, n);
         queue_counters_->tx_packets.add(sent);
         if (unlikely(sent < n))
             refuse(pkts + sent, static_cast<uint16_t>(n - sent));
     }
+    // Counts and frees what rte_eth_tx_burst did not send, pkts[0..n).
     void refuse(rte_mbuf** pkts, uint16_t n);
-    void transmit_detour(rte_mbuf** pkts, uint16_t n);
-    void transmit_impaired(rte_mbuf** pkts, uint16_t n);
     void hand_off(rte_mbuf** pkts, uint16_t n);
 
     uint16_t port_ = 0;
@@ -139,11 +126,7 @@ class TxBuffer {
     QueueCounters* queue_counters_ = nullptr;
     WorkerCounters* worker_counters_ = nullptr;
     uint32_t* waiting_ = nullptr;
-    impair::Lane<rte_mbuf*>* impair_ = nullptr;
-    rte_mbuf** impair_out_ = nullptr;
-    const uint64_t* now_ = nullptr;
-    rte_ring* handoff_ = nullptr;
-    bool detour_ = false;  // impairment or hand-off: not straight to the NIC
+    rte_ring* handoff_ = nullptr;  // set: not straight to the NIC
     rte_mbuf* pkts_[2 * kMaxBurst] = {};
 };
 
@@ -173,13 +156,6 @@ class alignas(64) Worker {
     void set_tx_handoff(uint16_t port, rte_ring* ring);
     // ... and the queue's owner transmits what arrives on it (single consumer).
     void add_tx_handoff_in(uint16_t port, rte_ring* ring);
-    // Impairs RX and TX on the queues set so far as `config` says (off: no
-    // impairment); `tsc_hz` converts its durations to TSC ticks.
-    Status set_impairment(const ImpairConfig& config, uint64_t tsc_hz);
-    bool impaired() const { return impair_ != nullptr; }
-    // Packets the impairment holds (delayed or held back) right now; for
-    // tests, on the worker's lcore or once it stopped.
-    uint32_t impair_held() const;
 
     // Runs until `stop` becomes true (stage.run_loop()), then flushes and
     // calls stage.on_stop().
@@ -225,8 +201,6 @@ class alignas(64) Worker {
 
   private:
     void idle_wait();
-    void receive_impaired(PacketStage& stage, uint16_t port, rte_mbuf** pkts, uint16_t n);
-    uint32_t release_impaired(PacketStage& stage);
     void drain_handoffs();
 
     WorkerCounters counters_;
@@ -248,7 +222,6 @@ class alignas(64) Worker {
     };
     Handoff handoff_in_[kMaxPorts] = {};
     uint16_t nb_handoff_in_ = 0;
-    std::unique_ptr<impair::WorkerImpairment> impair_;  // null unless --impair
 };
 
 }  // namespace portway

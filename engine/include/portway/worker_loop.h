@@ -23,11 +23,7 @@ void Worker::poll(Stage& stage, const std::atomic<bool>& stop) {
     // touch the worker) do not force them to be reloaded every iteration.
     const uint16_t nb_rx = nb_rx_;
     const bool drain_handoffs_in = nb_handoff_in_ != 0;
-    // Impairment: tested once per burst; it keeps time, so the clock is read
-    // every iteration when it is on, whatever the stage needs.
-    impair::WorkerImpairment* const impair = impair_.get();
-    const bool stage_clock = stage.needs_clock();
-    const bool clock_every_iteration = stage_clock || impair != nullptr;
+    const bool clock_every_iteration = stage.needs_clock();
     // Busy cycles: with a clock every iteration, the start of one iteration
     // is the end of the last, so one TSC read charges an iteration that
     // moved packets. Without (forwarding), a read every kClockSampleEvery
@@ -47,9 +43,6 @@ void Worker::poll(Stage& stage, const std::atomic<bool>& stop) {
             now_tsc_ = now;
         }
         uint32_t moved = 0;
-        uint32_t released = 0;
-        if (unlikely(impair != nullptr))
-            released = release_impaired(stage);
         for (uint16_t i = 0; i < nb_rx; ++i) {
             const RxQueueRef q = rx_[i];
             const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, burst);
@@ -57,13 +50,9 @@ void Worker::poll(Stage& stage, const std::atomic<bool>& stop) {
                 continue;
             counters_.ports[q.port].rx_packets.add(n);
             moved += n;
-            if (unlikely(impair != nullptr)) {
-                receive_impaired(stage, q.port, pkts, n);
-                continue;
-            }
             stage.on_burst(*this, q.port, pkts, n);
         }
-        if (stage_clock)
+        if (clock_every_iteration)
             stage.on_poll(*this, now_tsc_);
         if (unlikely(drain_handoffs_in))
             drain_handoffs();
@@ -73,7 +62,7 @@ void Worker::poll(Stage& stage, const std::atomic<bool>& stop) {
         // packets are the per-queue RX counts summed (snapshot_of).
         if (clock_every_iteration)
             counters_.polls.inc();
-        last_moved = moved != 0 || released != 0;
+        last_moved = moved != 0;
         if (last_moved) {
             idle_streak_ = 0;
             ++window_busy;

@@ -61,5 +61,24 @@ TEST(Stats, LineShowsRatesAndCyclesPerPacket) {
     EXPECT_NE(line.find("idle 25%"), std::string::npos) << line;
 }
 
+TEST(Stats, ExtraCountersAreSummedAndPrintedByGroup) {
+    StatsSnapshot s;
+    s.extra_counters = {{"things", "made", "things_made"},
+                        {"things", "lost", "things_lost"},
+                        {"quiet", "events", "quiet_events"}};
+    WorkerSnapshot a;
+    a.extra = {3, 0, 0};
+    WorkerSnapshot b;
+    b.extra = {4, 1, 0};
+    s.workers = {a, b};
+    EXPECT_EQ(s.counter("things_made"), 7u);
+    EXPECT_EQ(s.counter("things_lost"), 1u);
+    EXPECT_EQ(s.counter("quiet_events"), 0u);
+    EXPECT_EQ(s.counter("no_such_key"), 0u);
+    const std::string summary = format_stats_summary(s, 1000, 1.0);
+    EXPECT_NE(summary.find("\n  things: made 7 lost 1\n"), std::string::npos) << summary;
+    EXPECT_EQ(summary.find("quiet"), std::string::npos) << summary;  // counted nothing
+}
+
 }  // namespace
 }  // namespace portway

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "portway/cli.h"
@@ -126,7 +127,7 @@ TEST(ImpairParse, OptionsRoundTrip) {
         register_runtime_options(parser, rc);
         ASSERT_TRUE(parser.parse(args).ok()) << opts;
         c.seed_given = true;  // to_options always names the seed
-        EXPECT_EQ(rc.impair, c) << opts;
+        EXPECT_EQ(config_of(rc), c) << opts;
     }
 }
 
@@ -150,9 +151,44 @@ TEST(ImpairParse, ThroughTheRuntimeOptions) {
     register_runtime_options(parser, rc);
     const std::vector<std::string> args = {"--impair", "rx:loss=1%", "--impair=tx:delay=1ms"};
     ASSERT_TRUE(parser.parse(args).ok());
-    EXPECT_DOUBLE_EQ(rc.impair.rx.loss, 0.01);
-    EXPECT_EQ(rc.impair.tx.delay_ns, 1'000'000u);
+    EXPECT_DOUBLE_EQ(config_of(rc).rx.loss, 0.01);
+    EXPECT_EQ(config_of(rc).tx.delay_ns, 1'000'000u);
     EXPECT_NE(parser.usage().find("--impair SPEC"), std::string::npos);
+}
+
+TEST(ImpairWrapper, RegistersItselfAndSizesThePoolsForItsLanes) {
+    RuntimeConfig rc;
+    OptionParser parser("test");
+    register_runtime_options(parser, rc);
+    QueueWrapper* w = rc.wrappers.find(kWrapperName);
+    ASSERT_NE(w, nullptr);
+    EXPECT_FALSE(w->enabled());
+    EXPECT_EQ(w->mbufs_held(2, 4), 0u);
+    ASSERT_TRUE(parser.parse(std::vector<std::string>{"--impair", "tx:delay=1ms,limit=100"}).ok());
+    EXPECT_TRUE(w->enabled());
+    // A full delay queue, the packets held back and a full ready queue, per
+    // impaired direction of every queue.
+    const uint64_t lane = 100 + kHoldLimit + kReadyLimit;
+    EXPECT_EQ(mbufs_per_lane(config_of(rc)), lane);
+    EXPECT_EQ(w->mbufs_held(2, 4), 4 * lane);
+    ASSERT_TRUE(parser.parse(std::vector<std::string>{"--impair", "rx:loss=1%"}).ok());
+    EXPECT_EQ(w->mbufs_held(2, 4), 6 * lane);
+
+    // Its counters, with the telemetry keys and the summary's words.
+    std::vector<std::string> keys;
+    for (const ExtraCounter& c : w->counters()) {
+        EXPECT_EQ(c.group, "impairment");
+        keys.push_back(c.key);
+    }
+    EXPECT_EQ(keys, (std::vector<std::string>{"impair_duplicated", "impair_reordered",
+                                              "impair_delayed"}));
+
+    // A copied configuration is a copy.
+    RuntimeConfig copy = rc;
+    config_of(copy).limit = 5;
+    EXPECT_EQ(config_of(rc).limit, 100u);
+    EXPECT_EQ(config_of(std::as_const(copy)).limit, 5u);
+    EXPECT_EQ(config_of(RuntimeConfig{}), ImpairConfig{});  // none there: off
 }
 
 struct BadSpec {
