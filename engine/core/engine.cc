@@ -261,6 +261,9 @@ Status Engine::launch(const StageFactory& make_stage) {
         if (lc == main)
             continue;
         if (int rc = rte_eal_remote_launch(&Engine::lcore_entry, &args[i], lc); rc != 0) {
+            // Join the workers launched so far (waiting for an lcore never
+            // launched returns at once).
+            launched_ = true;
             request_stop();
             wait_workers();
             return Status::error("cannot launch worker on lcore " + std::to_string(lc) +
