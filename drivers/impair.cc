@@ -19,8 +19,13 @@ bool starts_like_a_number(std::string_view text) {
     return !text.empty() && ((text[0] >= '0' && text[0] <= '9') || text[0] == '.');
 }
 
+// append(), not "'" + ...: GCC 12 reports a false -Wrestrict on the
+// temporary when it inlines operator+ (GCC bug 105329).
 std::string quoted(std::string_view text) {
-    return "'" + std::string(text) + "'";
+    std::string out;
+    out.reserve(text.size() + 2);
+    out.append("'").append(text).append("'");
+    return out;
 }
 
 std::string parse_seed(std::string_view text, uint64_t& seed) {

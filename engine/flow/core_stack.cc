@@ -185,14 +185,15 @@ void CoreStack::input(const Interface& ifc, rte_mbuf* m) {
     }
 }
 
-void CoreStack::ipv4_input(const Interface& ifc, rte_mbuf* m, uint16_t l2) {
+inline void CoreStack::ipv4_input(const Interface& ifc, rte_mbuf* m, uint16_t l2) {
     ip::Ipv4Info info;
     if (!ipv4_in_.input(ifc, m, l2, now_, info))
         return;
     transport_input(ifc, m, info);
 }
 
-void CoreStack::transport_input(const Interface& ifc, rte_mbuf* m, const ip::Ipv4Info& info) {
+inline void CoreStack::transport_input(const Interface& ifc, rte_mbuf* m,
+                                       const ip::Ipv4Info& info) {
     switch (info.protocol) {
         case wire::IpProtocol::icmp:
             icmp_.input(m, info);
@@ -217,7 +218,7 @@ void CoreStack::transport_input(const Interface& ifc, rte_mbuf* m, const ip::Ipv
     }
 }
 
-void CoreStack::udp_input(const Interface& ifc, rte_mbuf* m, const ip::Ipv4Info& info) {
+inline void CoreStack::udp_input(const Interface& ifc, rte_mbuf* m, const ip::Ipv4Info& info) {
     const Transport::UdpVerdict v = transport_->udp_input(m, info, ifc.rx_l4_checksum);
     switch (v.kind) {
         case Transport::UdpVerdict::Kind::done:

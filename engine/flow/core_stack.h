@@ -56,10 +56,14 @@ class CoreStack final : public PacketStage, public MessageBus {
               TimePoint now);
 
     void start_once();
+    // Frame by frame; the steps are inlined into input(), a call apiece
+    // would cost more than some of them do.
     void input(const Interface& ifc, rte_mbuf* m);
-    void ipv4_input(const Interface& ifc, rte_mbuf* m, uint16_t l2);
-    void transport_input(const Interface& ifc, rte_mbuf* m, const ip::Ipv4Info& info);
-    void udp_input(const Interface& ifc, rte_mbuf* m, const ip::Ipv4Info& info);
+    [[gnu::always_inline]] void ipv4_input(const Interface& ifc, rte_mbuf* m, uint16_t l2);
+    [[gnu::always_inline]] void transport_input(const Interface& ifc, rte_mbuf* m,
+                                                const ip::Ipv4Info& info);
+    [[gnu::always_inline]] void udp_input(const Interface& ifc, rte_mbuf* m,
+                                          const ip::Ipv4Info& info);
 
     // Steering (steering.h).
     void steer(const Interface& ifc, rte_mbuf** pkts, uint16_t n);

@@ -65,8 +65,36 @@ class Transport {
     Transport& operator=(const Transport&) = delete;
 
     // A UDP datagram for us (info.l4_offset of `m`); consumes `m` unless
-    // the verdict hands it back (no_listener, elsewhere).
-    UdpVerdict udp_input(rte_mbuf* m, const ip::Ipv4Info& info, bool device_checks);
+    // the verdict hands it back (no_listener, elsewhere). Inline: the per
+    // datagram dispatch is a few loads, and calls would cost as much.
+    UdpVerdict udp_input(rte_mbuf* m, const ip::Ipv4Info& info, bool device_checks) {
+        const auto header = udp_.accept(m, info, device_checks);
+        if (!header)
+            return {};
+        const Binding who = ports_.binding(Protocol::udp, header->dst_port);
+        udp::Socket* socket = nullptr;
+        switch (who.kind) {
+            case Binding::Kind::none:
+                return {UdpVerdict::Kind::no_listener, 0};
+            case Binding::Kind::service:
+                socket = udp_.service_port(who.id, header->dst_port);
+                break;
+            case Binding::Kind::socket:
+                if (who.core != core_)
+                    return {UdpVerdict::Kind::elsewhere, who.core};
+                socket = udp_.client(header->dst_port);
+                break;
+        }
+        if (socket == nullptr) {
+            counters_.drop(DropReason::udp_no_socket);
+            rte_pktmbuf_free(m);
+            return {};
+        }
+        counters_.udp_handled.add(1);
+        UdpDatagram d = udp::UdpLayer::datagram(m, info, *header);
+        services_->deliver(who.id, *socket, d);
+        return {};
+    }
     // A TCP segment for us; consumes `m`.
     void tcp_input(rte_mbuf* m, const ip::Ipv4Info& info, bool device_checks);
     // A post() from core `from` for `service`.

@@ -57,7 +57,6 @@ bool Ipv4Input::input(const Interface& ifc, rte_mbuf*& m, uint16_t l2, TimePoint
         worker_.drop(m, DropReason::ip_ttl_zero);
         return false;
     }
-    info = Ipv4Info{};
     info.source = ip.src;
     info.destination = ip.dst;
     info.protocol = ip.protocol;
@@ -66,6 +65,8 @@ bool Ipv4Input::input(const Interface& ifc, rte_mbuf*& m, uint16_t l2, TimePoint
     info.l4_offset = static_cast<uint16_t>(l2 + ip.header_len());
     info.l4_length = ip.payload_len;
     info.port = ifc.port;
+    info.broadcast = false;
+    info.reassembled = false;
     // RFC 1122 §3.2.1.3: a source that is broadcast, multicast or loopback
     // is bogus; one of our own addresses arriving from the wire is spoofed.
     if (ip.src.is_broadcast() || ip.src.is_multicast() || ip.src.is_loopback() ||

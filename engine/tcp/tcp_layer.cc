@@ -427,7 +427,7 @@ void TcpLayer::ready(Connection& c) {
     ++ready_count_;
 }
 
-void TcpLayer::settle() {
+void TcpLayer::settle_now() {
     while (ready_count_ != 0) {
         Connection* c = ready_[ready_head_];
         ready_head_ = static_cast<uint32_t>((ready_head_ + 1) % ready_.size());

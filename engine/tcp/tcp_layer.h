@@ -86,7 +86,10 @@ class TcpLayer final : public ConnectionHost {
     // then it sends), then frees the slots of finished ones. After anything
     // that may have changed a connection: a segment (input does it), the
     // wheel's timers, a handler callback from elsewhere.
-    void settle();
+    void settle() {
+        if (ready_count_ != 0 || !released_.empty())
+            settle_now();
+    }
     // The engine stops: every connection ends (on_closed(shutdown)).
     void stop();
 
@@ -119,6 +122,7 @@ class TcpLayer final : public ConnectionHost {
 
     TcpLayer(const TcpSetup& setup, WorkerCounters& counters, rte_mempool* pool, ip::Output& ip,
              core::TimerWheel& wheel, TimePoint now);
+    void settle_now();
 
     void listen_input(const FourTuple& tuple, const SegmentIn& segment, int service);
     void time_wait_input(TimeWaitEntry& entry, const SegmentIn& segment, int service);

@@ -105,18 +105,6 @@ std::optional<Header> UdpLayer::accept(rte_mbuf* m, const ip::Ipv4Info& info, bo
     return h;
 }
 
-UdpDatagram UdpLayer::datagram(rte_mbuf* m, const ip::Ipv4Info& info, const Header& header) {
-    UdpDatagram d({info.source, header.src_port}, {info.destination, header.dst_port},
-                  PayloadView(m, uint32_t{info.l4_offset} + kHeaderLen,
-                              uint32_t{header.length} - kHeaderLen));
-    // reflect() finds the headers again from these, whatever the handler
-    // did to the endpoints.
-    m->l2_len = info.l2_length & 0x7F;
-    m->l3_len = info.ip_header_length & 0x1FF;
-    d.set_packet(m);
-    return d;
-}
-
 Socket* UdpLayer::take_socket() {
     if (free_.empty()) {
         counters_.drop(DropReason::udp_no_socket);
@@ -127,11 +115,9 @@ Socket* UdpLayer::take_socket() {
     return &sockets_[i];
 }
 
-Socket* UdpLayer::service_port(uint16_t service, uint16_t port) {
+Socket* UdpLayer::new_service_port(uint16_t service, uint16_t port) {
     if (const uint16_t at = by_port_[port]; at != 0) {
         Socket& s = sockets_[at - 1u];
-        if (s.kind_ == Socket::Kind::service_port && s.service_ == service)
-            return &s;
         if (s.kind_ == Socket::Kind::service_port) {
             s.service_ = service;  // the port changed hands since (unbound, bound again)
             return &s;
@@ -167,14 +153,6 @@ Socket* UdpLayer::open_client(uint16_t service, uint16_t port, std::optional<End
     s->remote_ = remote;
     by_port_[port] = static_cast<uint16_t>(s - sockets_.get() + 1);
     return s;
-}
-
-Socket* UdpLayer::client(uint16_t port) {
-    const uint16_t at = by_port_[port];
-    if (at == 0)
-        return nullptr;
-    Socket& s = sockets_[at - 1u];
-    return s.kind_ == Socket::Kind::client ? &s : nullptr;
 }
 
 void UdpLayer::close(Socket& socket) {
@@ -231,36 +209,32 @@ bool UdpLayer::reflect(const Socket& from, UdpDatagram& received) {
         return send(from, received.local.address, received.remote, received.payload.size(),
                     [&](std::span<uint8_t> out) { received.payload.copy_to(out); });
     }
-    // The headers as they arrived (UdpLayer::datagram noted where).
-    const uint32_t l3 = m->l2_len;
-    const uint32_t l4 = l3 + m->l3_len;
-    const auto ip_header = wire::Ipv4View::unchecked(ip::first_segment(m, l3).first(m->l3_len));
-    const Ipv4Address old_source = ip_header.src();
-    const Ipv4Address old_destination = ip_header.dst();
+    // The UDP header is right before the payload as it arrived.
+    const uint32_t l4 = received.packet_payload_at() - kHeaderLen;
     auto udp_header = wire::MutUdpView::unchecked(ip::first_segment(m, l4).first(kHeaderLen));
     const uint16_t length = udp_header.length();
-    const uint16_t old_sport = udp_header.src_port();
-    const uint16_t old_dport = udp_header.dst_port();
-
     const Ipv4Address source = ip_.source_for(received.remote.address, received.local.address);
     if (source.is_unspecified()) {
         counters_.drop(DropReason::ip_no_route);
         rte_pktmbuf_free(m);
         return false;
     }
-    const Ipv4Address destination = received.remote.address;
+    const Endpoint was_from = received.packet_remote();
+    const Endpoint was_to = received.packet_local();
+    const Endpoint to = received.remote;
     const uint16_t sport = from.port();
-    const uint16_t dport = received.remote.port;
     udp_header.set_src_port(sport);
-    udp_header.set_dst_port(dport);
+    udp_header.set_dst_port(to.port);
     // The payload is unchanged: the checksum follows the new addresses and
-    // ports incrementally (RFC 1624). For an echo that swaps them the sum is
-    // the same and so is the checksum.
-    if (const uint16_t c = udp_header.checksum(); !wire::udp::checksum_absent(c)) {
-        uint16_t updated = wire::checksum_update32(c, old_source.value(), source.value());
-        updated = wire::checksum_update32(updated, old_destination.value(), destination.value());
-        updated = wire::checksum_update16(updated, old_sport, sport);
-        updated = wire::checksum_update16(updated, old_dport, dport);
+    // ports incrementally (RFC 1624). An echo only swaps them, which leaves
+    // the one's-complement sum, and so the checksum, as it was.
+    const bool swapped = source == was_to.address && to.address == was_from.address &&
+                         sport == was_to.port && to.port == was_from.port;
+    if (const uint16_t c = udp_header.checksum(); !swapped && !wire::udp::checksum_absent(c)) {
+        uint16_t updated = wire::checksum_update32(c, was_from.address.value(), source.value());
+        updated = wire::checksum_update32(updated, was_to.address.value(), to.address.value());
+        updated = wire::checksum_update16(updated, was_from.port, sport);
+        updated = wire::checksum_update16(updated, was_to.port, to.port);
         udp_header.set_checksum(wire::udp::checksum_to_send(updated));
     }
     // Keep just the UDP header and payload.
@@ -269,7 +243,7 @@ bool UdpLayer::reflect(const Socket& from, UdpDatagram& received) {
         rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - length));
     m->ol_flags = 0;
     m->l4_len = kHeaderLen;
-    return ip_.send(m, source, destination, wire::IpProtocol::udp);
+    return ip_.send(m, source, to.address, wire::IpProtocol::udp);
 }
 
 }  // namespace portway::udp

@@ -20,6 +20,7 @@
 #include "ip/output.h"
 #include "portway/stats.h"
 #include "portway/udp.h"
+#include "wire/udp.h"
 
 namespace portway::udp {
 
@@ -81,17 +82,38 @@ class UdpLayer {
     // header when every check passed; nullopt when `m` was dropped.
     std::optional<Header> accept(rte_mbuf* m, const ip::Ipv4Info& info, bool device_checks);
     // What a handler is given for `m` (which it then holds; reflect() may
-    // take it).
-    static UdpDatagram datagram(rte_mbuf* m, const ip::Ipv4Info& info, const Header& header);
+    // take it). Inline, as the lookups below: once per datagram.
+    static UdpDatagram datagram(rte_mbuf* m, const ip::Ipv4Info& info, const Header& header) {
+        constexpr auto kHeader = static_cast<uint32_t>(wire::udp::kHeaderLen);
+        UdpDatagram d(
+            {info.source, header.src_port}, {info.destination, header.dst_port},
+            PayloadView(m, uint32_t{info.l4_offset} + kHeader, uint32_t{header.length} - kHeader));
+        d.set_packet(m);
+        return d;
+    }
 
-    // The socket through which `service` serves `port` on this core; null
-    // when every socket is in use (counted as udp_no_socket).
-    Socket* service_port(uint16_t service, uint16_t port);
+    // The socket through which `service` serves `port` on this core (made
+    // on first use); null when every socket is in use (counted as
+    // udp_no_socket).
+    Socket* service_port(uint16_t service, uint16_t port) {
+        if (const uint16_t at = by_port_[port]; at != 0) {
+            Socket& s = sockets_[at - 1u];
+            if (s.kind_ == Socket::Kind::service_port && s.service_ == service)
+                return &s;
+        }
+        return new_service_port(service, port);
+    }
     // A client socket on `port` for `service`, connected to `remote` when
     // given; null when every socket is in use.
     Socket* open_client(uint16_t service, uint16_t port, std::optional<Endpoint> remote);
     // The client socket of this core on `port`, if any.
-    Socket* client(uint16_t port);
+    Socket* client(uint16_t port) {
+        const uint16_t at = by_port_[port];
+        if (at == 0)
+            return nullptr;
+        Socket& s = sockets_[at - 1u];
+        return s.kind_ == Socket::Kind::client ? &s : nullptr;
+    }
     bool has_free_socket() const { return !free_.empty(); }
 
     // Output, from `from`'s port. `source` unspecified: the routed
@@ -103,6 +125,7 @@ class UdpLayer {
 
   private:
     Socket* take_socket();
+    Socket* new_service_port(uint16_t service, uint16_t port);
 
     std::unique_ptr<Socket[]> sockets_;
     uint32_t capacity_;

@@ -137,20 +137,4 @@ void fill_ipv4_l4_checksum(MutBytes segment, std::size_t field_offset, Ipv4Addre
     store_be16(&segment[field_offset], value);
 }
 
-uint16_t checksum_update16(uint16_t checksum, uint16_t old_value, uint16_t new_value) {
-    uint32_t sum = static_cast<uint16_t>(~checksum);
-    sum += static_cast<uint16_t>(~old_value);
-    sum += new_value;
-    sum = (sum & 0xFFFF) + (sum >> 16);
-    sum = (sum & 0xFFFF) + (sum >> 16);
-    return static_cast<uint16_t>(~sum);
-}
-
-uint16_t checksum_update32(uint16_t checksum, uint32_t old_value, uint32_t new_value) {
-    checksum = checksum_update16(checksum, static_cast<uint16_t>(old_value >> 16),
-                                 static_cast<uint16_t>(new_value >> 16));
-    return checksum_update16(checksum, static_cast<uint16_t>(old_value),
-                             static_cast<uint16_t>(new_value));
-}
-
 }  // namespace portway::wire

@@ -86,8 +86,22 @@ void fill_ipv4_l4_checksum(MutBytes segment, std::size_t field_offset, Ipv4Addre
 // `old_value` to `new_value`, HC' = ~(~HC + ~m + m'). Not RFC 1141's
 // HC' = HC + m + ~m', which can give 0xFFFF where a full recompute gives
 // 0x0000 (RFC 1624 §3 and the example in §4).
-uint16_t checksum_update16(uint16_t checksum, uint16_t old_value, uint16_t new_value);
+// Inline: the per-packet rewrites (an echo reply, a reflected datagram) call
+// it several times each.
+constexpr uint16_t checksum_update16(uint16_t checksum, uint16_t old_value, uint16_t new_value) {
+    uint32_t sum = static_cast<uint16_t>(~checksum);
+    sum += static_cast<uint16_t>(~old_value);
+    sum += new_value;
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    return static_cast<uint16_t>(~sum);
+}
 // The same for a 32-bit field (an address): both halves at once.
-uint16_t checksum_update32(uint16_t checksum, uint32_t old_value, uint32_t new_value);
+constexpr uint16_t checksum_update32(uint16_t checksum, uint32_t old_value, uint32_t new_value) {
+    checksum = checksum_update16(checksum, static_cast<uint16_t>(old_value >> 16),
+                                 static_cast<uint16_t>(new_value >> 16));
+    return checksum_update16(checksum, static_cast<uint16_t>(old_value),
+                             static_cast<uint16_t>(new_value));
+}
 
 }  // namespace portway::wire

@@ -35,16 +35,31 @@ class UdpDatagram {
 
     // The engine's packet behind the payload, which reflect() may take and
     // send back; null for a datagram made by a test, or once it was taken.
+    // With it, the endpoints its headers carry and where its payload starts
+    // (whatever a handler does to `remote`, `local` and `payload`), so a
+    // reflection finds its headers and updates the checksum for what it
+    // changes without parsing them again.
     rte_mbuf* packet() const { return packet_; }
     rte_mbuf* take_packet() {
         rte_mbuf* m = packet_;
         packet_ = nullptr;
         return m;
     }
-    void set_packet(rte_mbuf* m) { packet_ = m; }
+    void set_packet(rte_mbuf* m) {
+        packet_ = m;
+        packet_remote_ = remote;
+        packet_local_ = local;
+        packet_payload_at_ = payload.mbuf_offset();
+    }
+    const Endpoint& packet_remote() const { return packet_remote_; }
+    const Endpoint& packet_local() const { return packet_local_; }
+    uint32_t packet_payload_at() const { return packet_payload_at_; }
 
   private:
     rte_mbuf* packet_ = nullptr;
+    uint32_t packet_payload_at_ = 0;
+    Endpoint packet_remote_;
+    Endpoint packet_local_;
 };
 
 class UdpSocket {
