@@ -7,18 +7,13 @@ namespace portway {
 
 std::span<const uint8_t> PayloadView::contiguous() const {
     if (head_ != nullptr) {
-        // The view's bytes all in the segment where it starts?
-        const rte_mbuf* m = head_;
-        uint32_t skip = offset_;
-        while (m != nullptr && skip >= m->data_len) {
-            skip -= m->data_len;
-            m = m->next;
-        }
-        if (m == nullptr)
-            return {};
-        if (m->data_len - skip < length_)
-            return {};
-        return {rte_pktmbuf_mtod_offset(m, const uint8_t*, skip), length_};
+        std::span<const uint8_t> only;
+        int pieces = 0;
+        for_each_mbuf_piece(head_, offset_, length_, [&](std::span<const uint8_t> piece) {
+            only = piece;
+            ++pieces;
+        });
+        return pieces == 1 ? only : std::span<const uint8_t>();
     }
     if (second_.empty())
         return first_;

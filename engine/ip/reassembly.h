@@ -12,7 +12,7 @@
 //  - overlapping or duplicate fragments discard the whole datagram, and the
 //    datagram stays poisoned until its timeout so that its later fragments
 //    are discarded too (RFC 5722 §4, which Linux applies to IPv4 since 2018);
-//  - a datagram that does not complete within `timeout_ns` is freed
+//  - a datagram that does not complete within `timeout` is freed
 //    (frag_timeout); datagrams expire in arrival order, so a FIFO gives the
 //    oldest in O(1);
 //  - when the table or the per-core mbuf budget is full, the oldest
