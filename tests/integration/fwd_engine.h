@@ -5,10 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <rte_ring.h>
+
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "../../apps/fwd/forward.h"
+#include "eal_env.h"
 #include "portway/engine.h"
 
 namespace portway::testing {
@@ -34,6 +39,31 @@ inline Status launch_fwd(Engine& engine, fwd::Mode mode) {
     return engine.launch([&](Worker&) -> std::unique_ptr<PacketStage> {
         return std::make_unique<fwd::ForwardStage>(mode, peer);
     });
+}
+
+// `n` numbered UDP frames (make_udp_frame) onto `ring`, a port's RX side:
+// all of them, or none.
+inline ::testing::AssertionResult inject_frames(rte_ring* ring, unsigned n) {
+    std::vector<rte_mbuf*> frames(n);
+    for (unsigned i = 0; i < n; ++i) {
+        frames[i] = make_udp_frame(test_pool(), i);
+        if (frames[i] == nullptr) {
+            rte_pktmbuf_free_bulk(frames.data(), i);
+            return ::testing::AssertionFailure() << "the test pool ran out at frame " << i;
+        }
+    }
+    if (rte_ring_enqueue_bulk(ring, reinterpret_cast<void**>(frames.data()), n, nullptr) != n) {
+        rte_pktmbuf_free_bulk(frames.data(), n);
+        return ::testing::AssertionFailure() << "the RX ring took none of " << n << " frames";
+    }
+    return ::testing::AssertionSuccess();
+}
+
+// Waits up to `limit` for the engine's workers to have received `n` packets.
+inline void wait_for_rx(const Engine& engine, uint64_t n, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (engine.snapshot().total_rx() < n && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 }  // namespace portway::testing

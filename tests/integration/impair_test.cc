@@ -19,12 +19,14 @@
 namespace portway {
 namespace {
 
+using testing::inject_frames;
 using testing::kWorkerLcore;
 using testing::launch_fwd;
 using testing::make_engine;
 using testing::make_ring_port;
 using testing::make_udp_frame;
 using testing::RingPort;
+using testing::wait_for_rx;
 
 using Clock = std::chrono::steady_clock;
 
@@ -126,12 +128,6 @@ void stop_and_check_pools(Engine& engine) {
     for (const auto& p : engine.pools())
         EXPECT_EQ(p.in_use, p.baseline) << "pool " << p.name << " leaked";
     EXPECT_EQ(impair::held(engine), 0u);
-}
-
-void wait_for_rx(const Engine& engine, uint64_t n, std::chrono::seconds limit) {
-    const auto deadline = Clock::now() + limit;
-    while (engine.snapshot().total_rx() < n && Clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 TEST(Impairment, EveryPacketIsAccountedForBothDirections) {
@@ -243,13 +239,7 @@ TEST(Impairment, HeldPacketsAreFreedAtStopAndAFullQueueDrops) {
         ASSERT_TRUE(engine);
         ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::io).ok());
         constexpr unsigned kPackets = 200;
-        rte_mbuf* burst[kPackets];
-        for (unsigned i = 0; i < kPackets; ++i) {
-            burst[i] = make_udp_frame(testing::test_pool(), i);
-            ASSERT_NE(burst[i], nullptr);
-        }
-        ASSERT_EQ(rte_ring_enqueue_bulk(a.rx, reinterpret_cast<void**>(burst), kPackets, nullptr),
-                  kPackets);
+        ASSERT_TRUE(inject_frames(a.rx, kPackets));
         wait_for_rx(*engine, kPackets, std::chrono::seconds(10));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let the last burst settle
         stop_and_check_pools(*engine);

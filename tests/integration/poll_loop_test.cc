@@ -213,17 +213,8 @@ TEST(PollLoop, RefusedTransmitsAreCountedAndFreed) {
     ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::io).ok());
 
     constexpr unsigned kPackets = 1000;
-    rte_mbuf* burst[kPackets];
-    for (unsigned i = 0; i < kPackets; ++i) {
-        burst[i] = make_udp_frame(testing::test_pool(), i);
-        ASSERT_NE(burst[i], nullptr);
-    }
-    ASSERT_EQ(rte_ring_enqueue_bulk(a.rx, reinterpret_cast<void**>(burst), kPackets, nullptr),
-              kPackets);
-    const auto deadline = Clock::now() + std::chrono::seconds(5);
-    while (engine->snapshot().total_rx() < kPackets && Clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    ASSERT_TRUE(testing::inject_frames(a.rx, kPackets));
+    testing::wait_for_rx(*engine, kPackets, std::chrono::seconds(5));
     engine->request_stop();
     engine->wait_workers();
     const StatsSnapshot s = engine->snapshot();
@@ -271,17 +262,8 @@ TEST(PollLoop, WhatATxCallbackTookIsNoRefusal) {
     ASSERT_TRUE(launch_fwd(*engine, fwd::Mode::io).ok());
 
     constexpr unsigned kPackets = 1000;
-    rte_mbuf* burst[kPackets];
-    for (unsigned i = 0; i < kPackets; ++i) {
-        burst[i] = make_udp_frame(testing::test_pool(), i);
-        ASSERT_NE(burst[i], nullptr);
-    }
-    ASSERT_EQ(rte_ring_enqueue_bulk(a.rx, reinterpret_cast<void**>(burst), kPackets, nullptr),
-              kPackets);
-    const auto deadline = Clock::now() + std::chrono::seconds(5);
-    while (engine->snapshot().total_rx() < kPackets && Clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    ASSERT_TRUE(testing::inject_frames(a.rx, kPackets));
+    testing::wait_for_rx(*engine, kPackets, std::chrono::seconds(5));
     engine->request_stop();
     engine->wait_workers();
     ASSERT_EQ(rte_eth_remove_tx_callback(b.port_id, 0, cb), 0);

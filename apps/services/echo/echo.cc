@@ -101,35 +101,39 @@ void ChargenHandler::fill(TcpStream& stream) {
 
 // ---- the services ----
 
-Service echo_service() {
+namespace {
+
+// One of the classic services: the same port over UDP and TCP.
+Service classic(std::string name, uint16_t port,
+                std::function<std::unique_ptr<Handler>(unsigned)> make_handler,
+                ConnectionState state = {}) {
     Service s;
-    s.name = "echo";
-    s.udp_ports = {kEchoPort};
-    s.tcp_ports = {kEchoPort};
-    s.make_handler = [](unsigned) { return std::make_unique<EchoHandler>(); };
-    s.connection_state = ConnectionState::of<EchoHandler::Connection>();
+    s.name = std::move(name);
+    s.udp_ports = {port};
+    s.tcp_ports = {port};
+    s.make_handler = std::move(make_handler);
+    s.connection_state = state;
     return s;
+}
+
+}  // namespace
+
+Service echo_service() {
+    return classic(
+        "echo", kEchoPort, [](unsigned) { return std::make_unique<EchoHandler>(); },
+        ConnectionState::of<EchoHandler::Connection>());
 }
 
 Service discard_service() {
-    Service s;
-    s.name = "discard";
-    s.udp_ports = {kDiscardPort};
-    s.tcp_ports = {kDiscardPort};
-    s.make_handler = [](unsigned) { return std::make_unique<DiscardHandler>(); };
-    return s;
+    return classic("discard", kDiscardPort,
+                   [](unsigned) { return std::make_unique<DiscardHandler>(); });
 }
 
 Service chargen_service() {
-    Service s;
-    s.name = "chargen";
-    s.udp_ports = {kChargenPort};
-    s.tcp_ports = {kChargenPort};
-    s.make_handler = [](unsigned core) {
-        return std::make_unique<ChargenHandler>(0x9E3779B9u + core);
-    };
-    s.connection_state = ConnectionState::of<ChargenHandler::Connection>();
-    return s;
+    return classic(
+        "chargen", kChargenPort,
+        [](unsigned core) { return std::make_unique<ChargenHandler>(0x9E3779B9u + core); },
+        ConnectionState::of<ChargenHandler::Connection>());
 }
 
 Service connect_echo_service(std::vector<Endpoint> remotes) {
