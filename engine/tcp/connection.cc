@@ -3,8 +3,17 @@
 #include "tcp/connection.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 namespace portway {
+
+void TcpStream::wrong_state_type() {
+    std::fprintf(stderr,
+                 "portway: TcpStream::state<T>() with a type other than the service's "
+                 "connection_state (Service::connection_state = ConnectionState::of<T>())\n");
+    std::abort();
+}
 
 std::string_view tcp_close_reason_name(TcpCloseReason reason) {
     switch (reason) {

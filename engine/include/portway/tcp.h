@@ -27,7 +27,6 @@
 // connection opened; asking for another type is a programming error.
 #pragma once
 
-#include <cassert>
 #include <cstdint>
 #include <new>
 #include <span>
@@ -78,8 +77,10 @@ class TcpStream {
 
     template <typename T>
     T& state() {
-        assert(state_type_ == ConnectionState::type_tag<T>() &&
-               "state<T>() with a type other than the service's connection_state");
+        // One compare: a mistaken type would otherwise read another type's
+        // bytes, or none at all.
+        if (state_type_ != ConnectionState::type_tag<T>()) [[unlikely]]
+            wrong_state_type();
         return *std::launder(static_cast<T*>(state_));
     }
     template <typename T>
@@ -100,6 +101,10 @@ class TcpStream {
     }
 
   private:
+    // Says what went wrong and aborts: a handler asked for a state type its
+    // service did not declare (a programming error, not a packet's).
+    [[noreturn]] static void wrong_state_type();
+
     void* state_ = nullptr;
     const void* state_type_ = nullptr;
 };

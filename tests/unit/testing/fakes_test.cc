@@ -77,6 +77,13 @@ TEST(FakeTcpStream, DrivesAHandlerWithTypedStateAndBackPressure) {
     EXPECT_FALSE(stream.aborted);
 }
 
+TEST(FakeTcpStream, AskingForAnotherStateTypeAborts) {
+    FakeTcpStream stream(ConnectionState::of<Counter>());
+    EXPECT_DEATH(stream.state<uint64_t>(), "connection_state");
+    FakeTcpStream stateless;
+    EXPECT_DEATH(stateless.state<Counter>(), "connection_state");
+}
+
 TEST(FakeContext, RecordsPostsBindsAndOpens) {
     FakeContext ctx(0, 2);
     EXPECT_TRUE(ctx.post(1, bytes_of("hi")));
