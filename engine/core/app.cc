@@ -17,6 +17,7 @@
 #include "portway/eal.h"
 #include "portway/telemetry.h"
 #include "portway/topology.h"
+#include "tap_signals.h"
 
 namespace portway {
 
@@ -155,9 +156,20 @@ class EalSession {
     EalSession(const EalSession&) = delete;
     EalSession& operator=(const EalSession&) = delete;
 
-    Status start(const std::string& app, bool quiet) {
+    Status start(const std::string& app, const RuntimeConfig& config) {
+        const bool quiet = config.quiet;
+        if (uses_net_tap(plan_.device_names) && !config.tap_rx_signal) {
+            // For the whole session: net_tap looks for a free rt-signal
+            // whenever it opens a queue, at probe and at every queue set-up
+            // (drivers/tap_signals.h).
+            tap_signals_.emplace();
+        }
         if (Status s = init_eal(app, plan_); !s)
             return s;
+        if (tap_signals_)
+            say(quiet, app +
+                           ": net_tap: polling only, no per-frame Rx signal "
+                           "(--tap-rx-signal brings it back)");
         started_ = true;
         if (!plan_.multi_process) {
             say(quiet, app +
@@ -190,6 +202,7 @@ class EalSession {
     const EalPlan& plan_;
     bool started_ = false;
     bool pdump_ = false;
+    std::optional<TapRxSignalsTaken> tap_signals_;  // given back after rte_eal_cleanup
 };
 
 // What App::prepare built on DPDK memory: released once the engine is gone
@@ -315,7 +328,7 @@ int run_app(int argc, char** argv, App& app) {
     for (const auto& n : plan.notes)
         say(options.config.quiet, app.name + ": " + n);
     EalSession eal(plan);
-    if (Status s = eal.start(app.name, options.config.quiet); !s) {
+    if (Status s = eal.start(app.name, options.config); !s) {
         std::fprintf(stderr, "%s\n", s.message().c_str());
         return 1;
     }

@@ -33,6 +33,10 @@ void register_runtime_options(OptionParser& parser, RuntimeConfig& config) {
     parser.add_seconds("--duration", "stop after SECONDS (default: until Ctrl-C)",
                        &config.duration_s);
     parser.add_flag("--quiet", "no start-up plan and no periodic stats", &config.quiet);
+    parser.add_flag("--tap-rx-signal",
+                    "let net_tap signal every received frame (by default it only polls: the "
+                    "signal costs a kernel entry per frame and buys a polling engine nothing)",
+                    &config.tap_rx_signal);
     parser.add_value("--promiscuous", "on|off", "promiscuous mode on every port (default on)",
                      [&config](std::string_view v) -> std::string {
                          if (v == "on") {

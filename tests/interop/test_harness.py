@@ -175,6 +175,32 @@ def check_capture_filter(r: pi.Results, eng: pi.Engine) -> None:
         os.close(fd)
 
 
+def tun_fds_signalling(pid: int) -> list[bool]:
+    """Per /dev/net/tun descriptor of the process: whether O_ASYNC is set, the
+    kernel's signal on every frame (net_tap sets it, with F_SETSIG, only when
+    it found a free rt-signal for its "Rx trigger")."""
+    o_async = 0o20000
+    found = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") != "/dev/net/tun":
+                continue
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                flags = next(int(line.split()[1], 8) for line in f if line.startswith("flags:"))
+        except (OSError, StopIteration):
+            continue
+        found.append(bool(flags & o_async))
+    return found
+
+
+def check_tap_rx_signal_option(r: pi.Results, binary: str) -> None:
+    with pi.Engine(binary, "tapsig", app_args=["--tap-rx-signal"]) as eng:
+        signalling = tun_fds_signalling(eng.proc.pid)
+        r.check("tap-rx-signal-option-signals", any(signalling) and "polling only" not in eng.log_text(),
+                f"O_ASYNC per tun descriptor: {signalling}")
+        pi.check_stopped_clean(r, eng, prefix="tap-rx-signal-")
+
+
 def main(r: pi.Results) -> None:
     pi.require(tools=("tshark",), scapy=True)
     binary = pi.engine_binary(sys.argv)
@@ -198,6 +224,9 @@ def main(r: pi.Results) -> None:
                 str(pools))
         ok, pools = eng.wait_pools_at_baseline()
         r.check("pools-at-baseline-idle", ok, str(pools))
+        signalling = tun_fds_signalling(eng.proc.pid)
+        r.check("tap-polls-without-rx-signal", bool(signalling) and not any(signalling)
+                and "polling only" in eng.log_text(), f"O_ASYNC per tun descriptor: {signalling}")
 
         from scapy.all import IP, UDP, Ether  # noqa: PLC0415
         frame = bytes(Ether(dst=eng.mac) / IP(src=pi.PEER_IP, dst=pi.ENGINE_IP) / UDP(sport=40000, dport=9) / b"x")
@@ -230,6 +259,7 @@ def main(r: pi.Results) -> None:
         ns = eng.ns
     r.check("namespace-deleted", ns not in pi.netns_list(), f"{ns} still listed")
 
+    check_tap_rx_signal_option(r, binary)
     check_cleanup(r, binary)
     r.check("no-interop-namespace-left", not [n for n in pi.netns_list() if n.endswith(f"-{os.getpid()}")],
             str(pi.netns_list()))

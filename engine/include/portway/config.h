@@ -26,6 +26,7 @@ struct RuntimeConfig {
     double stats_interval_s = 1.0;  // 0 = no periodic line
     double duration_s = 0.0;        // 0 = until SIGINT/SIGTERM
     bool quiet = false;             // no start-up plan, no periodic line
+    bool tap_rx_signal = false;     // net_tap may signal every Rx frame (default: polls)
     bool promiscuous = true;
     // Modules that wrap the ports' queues, each with its own options and
     // settings (portway/queue_wrapper.h); register_runtime_options adds the
