@@ -10,6 +10,7 @@
 #include "flow/port_table.h"
 #include "ip/mbuf_chain.h"
 #include "ip/route_table.h"
+#include "portway/worker_loop.h"
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
 
@@ -124,6 +125,10 @@ void CoreStack::on_stop(Worker&) {
     transport_->stop();
     arp_.clear();
     reassembler_->clear();
+}
+
+void CoreStack::run_loop(Worker& worker, const std::atomic<bool>& stop) {
+    worker.poll(*this, stop);
 }
 
 // ---- input ----

@@ -44,6 +44,9 @@ class CoreStack final : public PacketStage, public MessageBus {
     static std::unique_ptr<CoreStack> create(const Stack& stack, Worker& worker);
     ~CoreStack() override;
 
+    // The poll loop compiled for this class (portway/worker_loop.h): its
+    // on_burst() and on_poll() called directly, not through the vtable.
+    void run_loop(Worker& worker, const std::atomic<bool>& stop) override;
     void on_burst(Worker& worker, uint16_t port, rte_mbuf** pkts, uint16_t n) override;
     void on_poll(Worker& worker, uint64_t now_tsc) override;
     void on_stop(Worker& worker) override;

@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 
 #include "ip/fragmentation.h"
+#include "wire/ethernet.h"
 #include "wire/ipv4.h"
 
 namespace portway::ip {
@@ -28,7 +29,7 @@ Ipv4Output::Ipv4Output(const RouteTable& routes, std::span<const Interface* cons
       next_id_(static_cast<uint16_t>(worker.index() * 0x4000 + (rte_rdtsc() & 0x3FFF))) {}
 
 Ipv4Address Ipv4Output::source_for(Ipv4Address destination, Ipv4Address preferred) const {
-    const auto hop = routes_.lookup(destination);
+    const auto hop = route(destination);
     const Interface* ifc = hop ? interface_of(hop->port) : nullptr;
     if (ifc == nullptr)
         return {};
@@ -39,7 +40,7 @@ Ipv4Address Ipv4Output::source_for(Ipv4Address destination, Ipv4Address preferre
 
 bool Ipv4Output::send(rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
                       wire::IpProtocol protocol) {
-    const auto hop = routes_.lookup(destination);
+    const auto hop = route(destination);
     const Interface* ifc = hop ? interface_of(hop->port) : nullptr;
     if (ifc == nullptr) {
         worker_.drop(m, DropReason::ip_no_route);
@@ -64,6 +65,50 @@ bool Ipv4Output::send(rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
     if (no_buffer)
         worker_.counters().drop(DropReason::no_mbuf);
     return sent;
+}
+
+bool Ipv4Output::send_back(rte_mbuf* m, uint16_t l3_offset, uint16_t l4_offset, Ipv4Address source,
+                           Ipv4Address destination, wire::IpProtocol protocol) {
+    const auto hop = route(destination);
+    const Interface* ifc = hop ? interface_of(hop->port) : nullptr;
+    const MacAddress* mac = ifc != nullptr ? arp_.known(hop->address, now_) : nullptr;
+    // In place only where the new headers are the old ones' size and the
+    // frame needs nothing else: plain Ethernet, an IPv4 header without
+    // options, one segment within the MTU, a next hop whose MAC we know.
+    // Anything else (a VLAN tag, options, a reassembled chain, a broadcast,
+    // a neighbour to resolve) takes the general path, from the transport
+    // header down.
+    if (mac == nullptr || l3_offset != wire::ethernet::kHeaderLen ||
+        l4_offset != l3_offset + kHeader || m->nb_segs != 1 || m->pkt_len - l3_offset > ifc->mtu ||
+        ifc->is_broadcast(destination)) {
+        rte_pktmbuf_adj(m, l4_offset);
+        return send(m, source, destination, protocol);
+    }
+    auto* frame = rte_pktmbuf_mtod(m, uint8_t*);
+    // A new header, as send_one() would write it, over the old one: only
+    // the total length stays (the datagram is the same size).
+    auto ip = wire::MutIpv4View::unchecked({frame + l3_offset, kHeader});
+    ip.set_version_and_header_len(kHeader);
+    ip.set_tos(0);
+    ip.set_ident(next_id_++);
+    ip.set_flags_and_fragment_offset(protocol == wire::IpProtocol::tcp, false, 0);
+    ip.set_ttl(ttl_);
+    ip.set_protocol(protocol);
+    ip.set_src(source);
+    ip.set_dst(destination);
+    m->l2_len = wire::ethernet::kHeaderLen;
+    m->l3_len = kHeader;
+    if (ifc->tx_ip_checksum) {
+        ip.set_checksum(0);
+        m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+    } else {
+        ip.fill_checksum();
+    }
+    auto eth = wire::MutEthernetView::unchecked({frame, wire::ethernet::kHeaderLen});
+    eth.set_dst(*mac);
+    eth.set_src(ifc->mac);
+    worker_.send(ifc->port, m);
+    return true;
 }
 
 bool Ipv4Output::send_one(const Interface& ifc, rte_mbuf* m, Ipv4Address source,

@@ -29,8 +29,21 @@ class Ipv4Output final : public Output {
     bool send(rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
               wire::IpProtocol protocol) override;
     Ipv4Address source_for(Ipv4Address destination, Ipv4Address preferred) const override;
+    bool send_back(rte_mbuf* m, uint16_t l3_offset, uint16_t l4_offset, Ipv4Address source,
+                   Ipv4Address destination, wire::IpProtocol protocol) override;
 
   private:
+    // The route to `destination`, remembered for the next ask: a reply
+    // asks source_for() and then sends to the same address, and a run of
+    // packets from one peer asks for it over and over. Routes do not change
+    // after start, so what is remembered is never stale.
+    std::optional<NextHop> route(Ipv4Address destination) const {
+        if (destination != last_destination_ || !last_hop_) {
+            last_destination_ = destination;
+            last_hop_ = routes_.lookup(destination);
+        }
+        return last_hop_;
+    }
     const Interface* interface_of(uint16_t port) const {
         return port < by_port_.size() ? by_port_[port] : nullptr;
     }
@@ -46,6 +59,8 @@ class Ipv4Output final : public Output {
     uint8_t ttl_;
     const TimePoint& now_;
     uint16_t next_id_;
+    mutable Ipv4Address last_destination_;
+    mutable std::optional<NextHop> last_hop_;
 };
 
 }  // namespace portway::ip

@@ -26,6 +26,19 @@ class Output {
     // unspecified when there is no route.
     virtual Ipv4Address source_for(Ipv4Address destination,
                                    Ipv4Address preferred = Ipv4Address()) const = 0;
+
+    // A reply that reuses the packet it answers: `m` still holds the link
+    // and IPv4 headers it arrived with (IPv4 at `l3_offset`, the transport
+    // header at `l4_offset`, nothing after the datagram), its transport
+    // header and payload final for `source` (from source_for()) and
+    // `destination`. An IPv4 output may rewrite those headers in place
+    // rather than strip and prepend them; this one strips them and send()s.
+    virtual bool send_back(rte_mbuf* m, uint16_t l3_offset, uint16_t l4_offset, Ipv4Address source,
+                           Ipv4Address destination, wire::IpProtocol protocol) {
+        (void)l3_offset;
+        rte_pktmbuf_adj(m, l4_offset);
+        return send(m, source, destination, protocol);
+    }
 };
 
 }  // namespace portway::ip

@@ -16,6 +16,7 @@ std::string Route::to_string() const {
 RouteTable::RouteTable(RouteTable&& other) noexcept
     : lpm_(std::exchange(other.lpm_, nullptr)),
       routes_(std::move(other.routes_)),
+      hops_(std::move(other.hops_)),
       default_route_(other.default_route_) {}
 
 RouteTable& RouteTable::operator=(RouteTable&& other) noexcept {
@@ -24,6 +25,7 @@ RouteTable& RouteTable::operator=(RouteTable&& other) noexcept {
             rte_lpm_free(lpm_);
         lpm_ = std::exchange(other.lpm_, nullptr);
         routes_ = std::move(other.routes_);
+        hops_ = std::move(other.hops_);
         default_route_ = other.default_route_;
     }
     return *this;
@@ -66,18 +68,10 @@ Expected<RouteTable> RouteTable::build(const std::vector<Route>& routes, int soc
         }
     }
     table.routes_ = routes;
+    table.hops_.reserve(routes.size());
+    for (const Route& r : routes)
+        table.hops_.push_back({r.gateway, r.port});
     return table;
-}
-
-std::optional<NextHop> RouteTable::lookup(Ipv4Address destination) const {
-    uint32_t index = 0;
-    if (lpm_ == nullptr || rte_lpm_lookup(lpm_, destination.value(), &index) != 0) {
-        if (default_route_ < 0)
-            return std::nullopt;
-        index = static_cast<uint32_t>(default_route_);
-    }
-    const Route& r = routes_[index];
-    return NextHop{r.port, r.gateway.is_unspecified() ? destination : r.gateway};
 }
 
 }  // namespace portway::ip

@@ -4,6 +4,8 @@
 // core shares one table without a lock.
 #pragma once
 
+#include <rte_lpm.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,8 +13,6 @@
 
 #include "portway/net.h"
 #include "portway/status.h"
-
-struct rte_lpm;
 
 namespace portway::ip {
 
@@ -40,12 +40,30 @@ class RouteTable {
     // Longest prefix wins; a later route for the same prefix is an error.
     static Expected<RouteTable> build(const std::vector<Route>& routes, int socket);
 
-    std::optional<NextHop> lookup(Ipv4Address destination) const;
+    // Inline, with rte_lpm's own inline lookup: every datagram sent asks,
+    // and out of line the optional came back through memory.
+    std::optional<NextHop> lookup(Ipv4Address destination) const {
+        uint32_t index = 0;
+        if (lpm_ == nullptr || rte_lpm_lookup(lpm_, destination.value(), &index) != 0) {
+            if (default_route_ < 0)
+                return std::nullopt;
+            index = static_cast<uint32_t>(default_route_);
+        }
+        const Hop& h = hops_[index];
+        return NextHop{h.port, h.gateway.is_unspecified() ? destination : h.gateway};
+    }
     const std::vector<Route>& routes() const { return routes_; }
 
   private:
+    // What a lookup needs of route i, packed (a Route carries its prefix too).
+    struct Hop {
+        Ipv4Address gateway;
+        uint16_t port;
+    };
+
     rte_lpm* lpm_ = nullptr;
     std::vector<Route> routes_;
+    std::vector<Hop> hops_;
     int default_route_ = -1;  // index into routes_ of 0.0.0.0/0, if any
 };
 

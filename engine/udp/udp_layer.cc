@@ -78,33 +78,6 @@ UdpLayer::UdpLayer(uint32_t max_sockets, WorkerCounters& counters, ip::ChainBuil
     }
 }
 
-std::optional<Header> UdpLayer::accept(rte_mbuf* m, const ip::Ipv4Info& info, bool device_checks) {
-    // The header lies in the first segment; the datagram may span segments
-    // (reassembled), so its length is checked against the IP payload.
-    const auto first = ip::first_segment(static_cast<const rte_mbuf*>(m), info.l4_offset);
-    if (info.l4_length < kHeaderLen || first.size() < kHeaderLen) {
-        counters_.drop(DropReason::udp_malformed);
-        rte_pktmbuf_free(m);
-        return std::nullopt;
-    }
-    const auto view = wire::UdpView::unchecked(first.first(kHeaderLen));
-    Header h{view.src_port(), view.dst_port(), view.length()};
-    // RFC 768: the UDP length may be shorter than the IP payload (what
-    // follows is padding, as Linux and FreeBSD treat it) but never longer.
-    if (h.length < kHeaderLen || h.length > info.l4_length) {
-        counters_.drop(DropReason::udp_malformed);
-        rte_pktmbuf_free(m);
-        return std::nullopt;
-    }
-    if (!wire::udp::checksum_absent(view.checksum()) &&
-        !ip::l4_checksum_ok(m, info, h.length, device_checks)) {
-        counters_.drop(DropReason::udp_bad_checksum);
-        rte_pktmbuf_free(m);
-        return std::nullopt;
-    }
-    return h;
-}
-
 Socket* UdpLayer::take_socket() {
     if (free_.empty()) {
         counters_.drop(DropReason::udp_no_socket);
@@ -237,13 +210,14 @@ bool UdpLayer::reflect(const Socket& from, UdpDatagram& received) {
         updated = wire::checksum_update16(updated, was_to.port, to.port);
         udp_header.set_checksum(wire::udp::checksum_to_send(updated));
     }
-    // Keep just the UDP header and payload.
-    rte_pktmbuf_adj(m, static_cast<uint16_t>(l4));
-    if (m->pkt_len > length)
-        rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - length));
+    // Nothing after the datagram; the headers in front stay for IPv4 to
+    // rewrite in place.
+    if (m->pkt_len > l4 + length)
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - (l4 + length)));
     m->ol_flags = 0;
     m->l4_len = kHeaderLen;
-    return ip_.send(m, source, to.address, wire::IpProtocol::udp);
+    return ip_.send_back(m, static_cast<uint16_t>(m->l2_len), static_cast<uint16_t>(l4), source,
+                         to.address, wire::IpProtocol::udp);
 }
 
 }  // namespace portway::udp

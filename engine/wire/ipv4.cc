@@ -16,19 +16,24 @@ std::optional<Ipv4Options> Ipv4Options::from(Bytes options) {
     return out;
 }
 
-Result<Ipv4Repr, Ipv4Error> Ipv4Repr::parse(const Ipv4View& view, ChecksumMode mode) {
-    if (mode == ChecksumMode::software && !view.checksum_ok()) {
-        return Ipv4Error::bad_checksum;
-    }
-    // RFC 791 §3.1 gives every option but END and NOP a length; we only need
-    // the list to be well formed, so any value is accepted.
-    switch (for_each_option(view.options(), [](uint8_t, Bytes) { return true; })) {
+std::optional<Ipv4Error> ipv4_options_error(Bytes options) {
+    switch (for_each_option(options, [](uint8_t, Bytes) { return true; })) {
         case OptionWalk::ok:
-            break;
+            return std::nullopt;
         case OptionWalk::truncated:
             return Ipv4Error::option_truncated;
         case OptionWalk::bad_length:
             return Ipv4Error::bad_option_length;
+    }
+    return std::nullopt;
+}
+
+Result<Ipv4Repr, Ipv4Error> Ipv4Repr::parse(const Ipv4View& view, ChecksumMode mode) {
+    if (mode == ChecksumMode::software && !view.checksum_ok()) {
+        return Ipv4Error::bad_checksum;
+    }
+    if (const auto e = ipv4_options_error(view.options())) {
+        return *e;
     }
     Ipv4Repr r;
     r.src = view.src();

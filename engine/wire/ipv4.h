@@ -17,6 +17,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "portway/net.h"
 #include "wire/bytes.h"
@@ -112,7 +113,13 @@ class BasicIpv4View : public ViewBase<BasicIpv4View, Byte> {
     std::span<Byte> options() const { return this->range(ipv4::kMinHeaderLen, header_len()); }
     std::span<Byte> payload() const { return this->range(header_len(), this->size()); }
 
-    bool checksum_ok() const { return internet_checksum(header()) == 0; }
+    bool checksum_ok() const {
+        // The common header has no options: a constant length lets the sum
+        // unroll to three loads.
+        if (header_len() == ipv4::kMinHeaderLen)
+            return internet_checksum(this->range(0, ipv4::kMinHeaderLen)) == 0;
+        return internet_checksum(header()) == 0;
+    }
 
     void set_version_and_header_len(std::size_t header_len) requires Base::kMutable {
         this->set_u8(ipv4::kVersionIhl, static_cast<uint8_t>(0x40 | ((header_len / 4) & 0xF)));
@@ -147,7 +154,9 @@ class BasicIpv4View : public ViewBase<BasicIpv4View, Byte> {
     // Computes the header checksum over the header as it is now.
     void fill_checksum() requires Base::kMutable {
         set_checksum(0);
-        set_checksum(internet_checksum(header()));
+        set_checksum(header_len() == ipv4::kMinHeaderLen
+                         ? internet_checksum(this->range(0, ipv4::kMinHeaderLen))
+                         : internet_checksum(header()));
     }
 
     // Forwarding: TTL - 1 and the checksum updated in place (RFC 1624) rather
@@ -176,6 +185,11 @@ struct Ipv4Options {
 
     bool operator==(const Ipv4Options&) const = default;
 };
+
+// The structure of a header's options (RFC 791 §3.1: every option but END
+// and NOP has a length byte of at least 2 that stays inside the header);
+// nullopt when it is well formed. None is acted on, so any value passes.
+std::optional<Ipv4Error> ipv4_options_error(Bytes options);
 
 struct Ipv4Repr {
     Ipv4Address src;

@@ -120,6 +120,67 @@ TEST_F(StackTest, UdpEchoDiscardChargen) {
     }
 }
 
+// The echo rewrites the received frame in place: every byte of the reply
+// is what a fresh header would hold. Only the IP identification is the
+// engine's choice (and with it the header checksum, checked for itself).
+TEST_F(StackTest, UdpEchoInPlaceReplyIsExactlyAFreshFrame) {
+    introduce_peer();
+    const Bytes payload{'H', 'e', 'l', 'l', 'o'};
+    // TOS, DF and a low TTL, which the reply must not copy; padded to
+    // Ethernet's 60 bytes, which it must not keep.
+    Ip ip;
+    ip.ttl = 3;
+    ip.flags_offset = 0x4000;
+    Bytes frame = ipv4(engine_mac_, ip, udp(40000, 7, payload));
+    frame[15] = 0xB8;
+    put16(frame, 24, 0);
+    put16(frame, 24, finish(sum16(frame.data() + 14, 20)));
+    frame.resize(60, 0xEE);
+    send(frame);
+    auto r = receive();
+    ASSERT_TRUE(r);
+
+    Bytes expected = ethernet(kPeerMac, engine_mac_, 0x0800);
+    expected.resize(14 + 20);
+    expected[14] = 0x45;
+    put16(expected, 16, static_cast<uint16_t>(20 + 8 + payload.size()));
+    put16(expected, 18, get16(*r, 18));  // the engine's identification
+    expected[22] = 64;                   // the engine's TTL, not the request's
+    expected[23] = 17;
+    put32(expected, 26, kEngineIp);
+    put32(expected, 30, kPeerIp);
+    put16(expected, 24, finish(sum16(expected.data() + 14, 20)));
+    // Addresses and ports swapped: the UDP checksum is the request's.
+    const Bytes reply_udp = udp(7, 40000, payload, kEngineIp, kPeerIp);
+    expected.insert(expected.end(), reply_udp.begin(), reply_udp.end());
+    EXPECT_EQ(*r, expected);
+    EXPECT_TRUE(checksums_ok(*r));
+}
+
+// A request with IP options takes the general path: a new header of 20
+// bytes in front of the datagram, which is echoed byte for byte.
+TEST_F(StackTest, UdpEchoOfAHeaderWithOptionsHasNone) {
+    introduce_peer();
+    const Bytes payload{'o', 'p', 't', 's'};
+    Bytes frame = ipv4(engine_mac_, Ip{}, udp(40001, 7, payload));
+    // Four NOPs after the 20 bytes (IHL 6).
+    frame.insert(frame.begin() + 34, {0x01, 0x01, 0x01, 0x01});
+    frame[14] = 0x46;
+    put16(frame, 16, static_cast<uint16_t>(get16(frame, 16) + 4));
+    put16(frame, 24, 0);
+    put16(frame, 24, finish(sum16(frame.data() + 14, 24)));
+    send(frame);
+    auto r = receive();
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->size(), 14u + 20 + 8 + payload.size());
+    EXPECT_EQ((*r)[14], 0x45);
+    EXPECT_TRUE(checksums_ok(*r));
+    EXPECT_EQ(get32(*r, 26), kEngineIp);
+    EXPECT_EQ(get32(*r, 30), kPeerIp);
+    const Bytes reply_udp = udp(7, 40001, payload, kEngineIp, kPeerIp);
+    EXPECT_TRUE(std::equal(reply_udp.begin(), reply_udp.end(), r->begin() + 34));
+}
+
 TEST_F(StackTest, ClosedPortGetsPortUnreachable) {
     introduce_peer();
     const Bytes data{1, 2, 3, 4};

@@ -20,10 +20,34 @@ struct Interface {
     bool tx_ip_checksum = false;  // the device fills IPv4 header checksums
     bool tx_udp_checksum = false;
 
-    bool is_local(Ipv4Address a) const;
-    bool is_broadcast(Ipv4Address a) const;  // limited or directed to one of our subnets
+    // Inline: IPv4 input asks both of every datagram's source and
+    // destination, over a list of one or two addresses.
+    bool is_local(Ipv4Address a) const {
+        for (const auto& p : addresses) {
+            if (p.address == a)
+                return true;
+        }
+        return false;
+    }
+    // Limited, or directed to one of our subnets (none on a /31 or /32,
+    // RFC 3021).
+    bool is_broadcast(Ipv4Address a) const {
+        if (a.is_broadcast())
+            return true;
+        for (const auto& p : addresses) {
+            if (p.length < 31 && p.broadcast() == a)
+                return true;
+        }
+        return false;
+    }
     // The address to send from to `destination`: ours on its subnet, else the first.
-    Ipv4Address source_for(Ipv4Address destination) const;
+    Ipv4Address source_for(Ipv4Address destination) const {
+        for (const auto& p : addresses) {
+            if (p.contains(destination))
+                return p.address;
+        }
+        return addresses.empty() ? Ipv4Address{} : addresses.front().address;
+    }
 };
 
 }  // namespace portway

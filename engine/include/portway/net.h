@@ -66,10 +66,9 @@ class Ipv4Address {
     // The netmask of a /prefix_length, e.g. 24 -> 255.255.255.0. Lengths
     // above 32 count as 32.
     static constexpr uint32_t prefix_mask(uint8_t prefix_length) {
-        if (prefix_length == 0) {
-            return 0;
-        }
-        return ~uint32_t{0} << (32 - (prefix_length > 32 ? 32 : prefix_length));
+        // A 64-bit shift by 32 is defined (a 32-bit one is not): /0 needs no branch.
+        return static_cast<uint32_t>(~uint64_t{0}
+                                     << (32 - (prefix_length > 32 ? 32 : prefix_length)));
     }
     constexpr Ipv4Address network(uint8_t prefix_length) const {
         return Ipv4Address(value_ & prefix_mask(prefix_length));

@@ -82,6 +82,34 @@ TEST(Checksum, MatchesReferenceAtEveryLengthAndAlignment) {
     }
 }
 
+// The tail (the last n % 8 bytes) is read with 4-, 2- and 1-byte loads:
+// every length 0-64 at every alignment, in a buffer that ends exactly where
+// the bytes do (so a sanitizer build catches a load past the end), with
+// random bytes and with all-ones bytes that carry on every add.
+TEST(Checksum, TailAtEveryLengthAndAlignmentMatchesReference) {
+    std::mt19937 rng(1624);
+    for (const bool ones : {false, true}) {
+        for (std::size_t offset = 0; offset < 8; ++offset) {
+            for (std::size_t length = 0; length <= 64; ++length) {
+                std::vector<uint8_t> buffer = random_bytes(rng, offset + length);
+                if (ones)
+                    std::fill(buffer.begin(), buffer.end(), 0xFF);
+                const Bytes piece = Bytes(buffer).subspan(offset);
+                ASSERT_EQ(internet_checksum(piece), reference_checksum(piece))
+                    << (ones ? "ones" : "random") << " offset " << offset << " length " << length;
+                // And as the piece after an odd one, which sums it apart and swaps.
+                Checksum odd_start;
+                odd_start.add(std::span<const uint8_t>(buffer).first(offset > 0 ? 1 : 0));
+                odd_start.add(piece.subspan(0));
+                std::vector<uint8_t> joined(buffer.begin(), buffer.begin() + (offset > 0 ? 1 : 0));
+                joined.insert(joined.end(), piece.begin(), piece.end());
+                ASSERT_EQ(odd_start.sum(), reference_sum(joined))
+                    << "after one byte, offset " << offset << " length " << length;
+            }
+        }
+    }
+}
+
 TEST(Checksum, CarriesInLargeBuffers) {
     // All-ones words make every add carry: 64 KiB of 0xFF.
     const std::vector<uint8_t> ones(65535, 0xFF);
