@@ -2,7 +2,14 @@
 // looked up with DPDK's rte_lpm (DIR-24-8: one or two memory reads per
 // lookup). Built before the cores start and read-only afterwards, so every
 // core shares one table without a lock.
+//
+// rte_lpm holds, for each prefix, the index of its next hop rather than of
+// the route: routes that leave the same way share one next hop, so what a
+// core keeps per next hop (a forwarder's resolved MAC) stays small however
+// many routes there are.
 #pragma once
+
+#include <rte_lpm.h>
 
 #include <cstdint>
 #include <optional>
@@ -12,14 +19,15 @@
 #include "portway/net.h"
 #include "portway/status.h"
 
-struct rte_lpm;
-
 namespace portway::ip {
 
 struct Route {
     Ipv4Prefix destination;
     Ipv4Address gateway;  // unspecified: directly connected
     uint16_t port = 0;
+    // The gateway's MAC given with the route (as `ip neigh` would), so it
+    // is never resolved by ARP.
+    std::optional<MacAddress> lladdr = std::nullopt;
     std::string to_string() const;
 };
 
@@ -28,8 +36,20 @@ struct NextHop {
     Ipv4Address address;  // whom to ARP for: the gateway, or the destination itself
 };
 
+// Where routes lead: a port and a gateway (none for a connected network),
+// and the gateway's MAC when the route gave it.
+struct Hop {
+    uint16_t port = 0;
+    Ipv4Address gateway;
+    std::optional<MacAddress> lladdr;
+    bool connected() const { return gateway.is_unspecified(); }
+    bool operator==(const Hop&) const = default;
+};
+
 class RouteTable {
   public:
+    static constexpr uint32_t kNoHop = UINT32_MAX;
+
     RouteTable() = default;
     RouteTable(const RouteTable&) = delete;
     RouteTable& operator=(const RouteTable&) = delete;
@@ -41,12 +61,29 @@ class RouteTable {
     static Expected<RouteTable> build(const std::vector<Route>& routes, int socket);
 
     std::optional<NextHop> lookup(Ipv4Address destination) const;
+    // The index of the next hop for `destination` (hop()), or kNoHop.
+    uint32_t hop_index(Ipv4Address destination) const {
+        uint32_t index = 0;
+        if (likely(rte_lpm_lookup(lpm_, destination.value(), &index) == 0))
+            return index;
+        return default_hop_;
+    }
+    // hop_index() of `n` destinations (host order) at once: rte_lpm's bulk
+    // lookup overlaps the memory reads of the whole burst.
+    void hop_indices(const uint32_t* destinations, uint32_t* hops, unsigned n) const {
+        rte_lpm_lookup_bulk(lpm_, destinations, hops, n);
+        for (unsigned i = 0; i < n; ++i)
+            hops[i] = (hops[i] & RTE_LPM_LOOKUP_SUCCESS) != 0 ? hops[i] & 0x00FFFFFF : default_hop_;
+    }
+    const Hop& hop(uint32_t index) const { return hops_[index]; }
+    uint32_t hop_count() const { return static_cast<uint32_t>(hops_.size()); }
     const std::vector<Route>& routes() const { return routes_; }
 
   private:
     rte_lpm* lpm_ = nullptr;
     std::vector<Route> routes_;
-    int default_route_ = -1;  // index into routes_ of 0.0.0.0/0, if any
+    std::vector<Hop> hops_;
+    uint32_t default_hop_ = kNoHop;  // the hop of 0.0.0.0/0 (rte_lpm takes depths 1..32)
 };
 
 }  // namespace portway::ip
