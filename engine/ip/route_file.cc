@@ -1,8 +1,14 @@
 #include "ip/route_file.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
-#include <cstdio>
-#include <memory>
+#include <cstring>
 
 namespace portway::ip {
 
@@ -91,6 +97,7 @@ std::string parse_line(std::string_view line, Route& route, bool& has_src, Ipv4A
 
 Expected<RouteFile> parse_routes(std::string_view text, std::string_view name) {
     RouteFile out;
+    out.routes.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
     unsigned number = 0;
     while (!text.empty()) {
         const std::size_t nl = text.find('\n');
@@ -115,16 +122,29 @@ Expected<RouteFile> parse_routes(std::string_view text, std::string_view name) {
 }
 
 Expected<RouteFile> read_route_file(const std::string& path) {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!f)
-        return Error{"cannot open the route file '" + path + "'"};
-    std::string text;
-    char buf[1 << 16];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f.get())) > 0;)
-        text.append(buf, n);
-    if (std::ferror(f.get()))
-        return Error{"cannot read the route file '" + path + "'"};
-    return parse_routes(text, path);
+    // Mapped, not read into a string: a million routes are 30 MB, and on a
+    // virtual machine the page faults of a growing copy cost more than the
+    // parsing.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return Error{"cannot open the route file '" + path + "': " + std::strerror(errno)};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return Error{"the route file '" + path + "' is not a regular file"};
+    }
+    const auto size = static_cast<std::size_t>(st.st_size);
+    if (size == 0) {
+        ::close(fd);
+        return RouteFile{};
+    }
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    ::close(fd);
+    if (p == MAP_FAILED)
+        return Error{"cannot map the route file '" + path + "': " + std::strerror(errno)};
+    auto parsed = parse_routes(std::string_view(static_cast<const char*>(p), size), path);
+    ::munmap(p, size);
+    return parsed;
 }
 
 }  // namespace portway::ip

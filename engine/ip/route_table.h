@@ -46,9 +46,25 @@ struct Hop {
     bool operator==(const Hop&) const = default;
 };
 
+// How build() fills rte_lpm. rte_lpm_add keeps a rule list per prefix
+// length and scans it on every add, so n routes of one length cost n^2/2
+// comparisons: a million /24s take minutes. Past a few thousand routes the
+// table is filled directly instead: the DIR-24-8 arrays of rte_lpm (its
+// public struct: tbl24, and tbl8 groups) written in one pass from the
+// shortest prefix to the longest, exactly as rte_lpm_add leaves them, so
+// rte_lpm's own lookups read them. Such a table has no rule list: it is
+// never added to or deleted from afterwards (the table is read-only once
+// built).
+enum class LpmFill : uint8_t {
+    automatic,  // rules below kRulesUpTo routes, else tables
+    rules,      // rte_lpm_add, route by route
+    tables,     // tbl24 and tbl8 written directly
+};
+
 class RouteTable {
   public:
     static constexpr uint32_t kNoHop = UINT32_MAX;
+    static constexpr std::size_t kRulesUpTo = 4096;
 
     RouteTable() = default;
     RouteTable(const RouteTable&) = delete;
@@ -58,7 +74,8 @@ class RouteTable {
     ~RouteTable();
 
     // Longest prefix wins; a later route for the same prefix is an error.
-    static Expected<RouteTable> build(const std::vector<Route>& routes, int socket);
+    static Expected<RouteTable> build(std::vector<Route> routes, int socket,
+                                      LpmFill fill = LpmFill::automatic);
 
     std::optional<NextHop> lookup(Ipv4Address destination) const;
     // The index of the next hop for `destination` (hop()), or kNoHop.
@@ -80,6 +97,8 @@ class RouteTable {
     const std::vector<Route>& routes() const { return routes_; }
 
   private:
+    Status fill_tables(const std::vector<uint32_t>& route_hops);
+
     rte_lpm* lpm_ = nullptr;
     std::vector<Route> routes_;
     std::vector<Hop> hops_;

@@ -307,7 +307,7 @@ Expected<std::unique_ptr<Router>> Router::create(const RouterConfig& config, con
             return Error{config.routes_file + ": 'src' on port " + std::to_string(a.port) +
                          ", which the engine does not have"};
     }
-    auto table = ip::RouteTable::build(file->routes, static_cast<int>(rte_socket_id()));
+    auto table = ip::RouteTable::build(std::move(file->routes), static_cast<int>(rte_socket_id()));
     if (!table)
         return Error{config.routes_file + ": " + table.error()};
     shared->routes = std::move(*table);
