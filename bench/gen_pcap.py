@@ -15,8 +15,8 @@ the engine knows where its answers go.
 
 For a router (portway-fwd --mode l3, DPDK's l3fwd) the frames can go to
 the router's MAC (--eth-dst), spread over several destination addresses
-(--destinations N: 198.19.0.1, 198.19.0.2, ...; flow i goes to the
-(i mod N)th), and come in the simple IMIX of 7 : 4 : 1 frames of 64, 576
+(--destinations N: host h = i mod N of flow i is 198.19.(h mod 256).(h / 256 + 1),
+so up to 256 destinations each have a /24 of their own), and come in the simple IMIX of 7 : 4 : 1 frames of 64, 576
 and 1500 bytes on the wire (--imix).
 """
 import argparse
@@ -96,6 +96,8 @@ def main() -> int:
     ap.add_argument("--arp", action="store_true",
                     help="an ARP request from 198.18.0.1 for --dst first")
     args = ap.parse_args()
+    if args.destinations > 256 * 254:
+        ap.error("--destinations must be at most 65024")
     if not 1 <= args.flows <= 65534:
         ap.error("--flows must be 1..65534")
     payload_len = args.frame_len - 14 - 20 - 8
@@ -112,8 +114,8 @@ def main() -> int:
         for i in range(args.flows):
             dst = args.dst
             if args.destinations:
-                host = i % args.destinations + 1
-                dst = (198, 19, (host >> 8) & 0xFF, host & 0xFF)
+                host = i % args.destinations
+                dst = (198, 19, host % 256, host // 256 + 1)
             length = imix[i % len(imix)] if args.imix else args.frame_len
             pkt = frame(i, length - 14 - 20 - 8, dst, args.dport, args.one_source, eth_dst)
             assert len(pkt) == length
