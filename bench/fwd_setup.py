@@ -59,3 +59,61 @@ def portway_cmd(portway: str, mode: str, memory: str, prefix: str, pcap: Path,
         "--", "--mode", mode, "--duration", str(bound_s), "--stats-interval", "1",
         "--rxd", str(RXD), "--txd", str(TXD), "--burst", str(BURST),
         "--mbuf-cache", str(MBUF_CACHE)]
+
+
+# --------------------------------------------------------------------------
+# The l3 pair: portway-fwd --mode l3 against DPDK's l3fwd in LPM mode, on
+# the same devices.  Both route 198.19.X.0/24 (X = 0..255) out of the null
+# port; the input goes to the pcap port's MAC (a router routes only what is
+# sent to it) and to 1 or 1,024 destinations of those networks.
+
+PCAP_PORT_MAC = "02:70:63:61:70:00"   # net_pcap's fixed MAC for its first port
+NEXT_HOP_MAC = "02:00:00:00:01:02"    # the gateway behind the null port
+L3_NETWORKS = 256
+L3_INPUTS = {  # name: (gen_pcap.py arguments)
+    "64B-1dst": ["--destinations", "1"],
+    "64B-1024dst": ["--destinations", "1024"],
+    "imix-1dst": ["--destinations", "1", "--imix"],
+    "imix-1024dst": ["--destinations", "1024", "--imix"],
+}
+
+
+def make_l3_pcap(out: Path, name: str) -> Path:
+    pcap = out / f"l3-{name}.pcap"
+    subprocess.run([sys.executable, str(BENCH / "gen_pcap.py"), "-o", str(pcap), "--flows", "1024",
+                    "--eth-dst", PCAP_PORT_MAC.replace(":", ""), *L3_INPUTS[name]], check=True)
+    return pcap
+
+
+def make_l3_routes(out: Path) -> tuple[Path, Path, Path]:
+    """The same routes in both programs' words: (portway, l3fwd IPv4, l3fwd IPv6).
+    Port 0 is the pcap device, port 1 the null device (both programs number
+    the vdevs in the order of the command line)."""
+    pw = out / "l3-routes.portway"
+    v4 = out / "l3-routes.l3fwd-v4"
+    v6 = out / "l3-routes.l3fwd-v6"
+    lines = ["# bench/fwd_setup.py: the l3 pair's routes",
+             "198.18.0.0/24 dev 0 src 198.18.0.254", "198.18.1.0/24 dev 1 src 198.18.1.1"]
+    rules = []
+    for x in range(L3_NETWORKS):
+        lines.append(f"198.19.{x}.0/24 via 198.18.1.2 dev 1 lladdr {NEXT_HOP_MAC}")
+        rules.append(f"R198.19.{x}.0/24 1")
+    pw.write_text("\n".join(lines) + "\n")
+    v4.write_text("\n".join(rules) + "\n")
+    v6.write_text("R2001:db8::/32 1\n")  # l3fwd wants one IPv6 rule at least
+    return pw, v4, v6
+
+
+def l3fwd_cmd(l3fwd: str, memory: str, prefix: str, pcap: Path, v4: Path, v6: Path) -> list[str]:
+    # One lcore, the main one, forwards (l3fwd makes a TX queue per lcore and
+    # net_pcap has one); --parse-ptype: the vdevs report no packet types,
+    # which l3fwd's LPM path needs.
+    return [l3fwd] + eal_args(memory, prefix, str(LCORE_WORKER), pcap) + [
+        "--", "-p", "0x3", "--lookup=lpm", f"--config=(0,0,{LCORE_WORKER}),(1,0,{LCORE_WORKER})",
+        f"--rule_ipv4={v4}", f"--rule_ipv6={v6}", f"--eth-dest=1,{NEXT_HOP_MAC}", "--parse-ptype"]
+
+
+def portway_l3_cmd(portway: str, memory: str, prefix: str, pcap: Path, routes: Path, bound_s: int,
+                   software_checksum: bool = True) -> list[str]:
+    cmd = portway_cmd(portway, "l3", memory, prefix, pcap, bound_s) + ["--routes", str(routes)]
+    return cmd + ([] if software_checksum else ["--no-sw-checksum"])

@@ -12,6 +12,12 @@ address and service port (--dst, --dport), from one peer address
 (--one-source: flows differ by source port only), to the broadcast MAC (so
 any engine MAC takes them), after an ARP request from that peer (--arp) so
 the engine knows where its answers go.
+
+For a router (portway-fwd --mode l3, DPDK's l3fwd) the frames can go to
+the router's MAC (--eth-dst), spread over several destination addresses
+(--destinations N: host h = i mod N of flow i is 198.19.(h mod 256).(h / 256 + 1),
+so up to 256 destinations each have a /24 of their own), and come in the simple IMIX of 7 : 4 : 1 frames of 64, 576
+and 1500 bytes on the wire (--imix).
 """
 import argparse
 import struct
@@ -80,10 +86,18 @@ def main() -> int:
     ap.add_argument("--dport", type=int, default=DST_PORT, help="destination UDP port")
     ap.add_argument("--one-source", action="store_true",
                     help="every flow from 198.18.0.1 (flows differ by source port)")
+    ap.add_argument("--eth-dst", type=bytes.fromhex, default=None,
+                    help="destination MAC as 12 hex digits (default 020000000002)")
+    ap.add_argument("--destinations", type=int, default=0,
+                    help="spread flows over N destinations from 198.19.0.1 (router input)")
+    ap.add_argument("--imix", action="store_true",
+                    help="7:4:1 frames of 64, 576 and 1500 bytes on the wire")
     ap.add_argument("--broadcast-mac", action="store_true", help="to ff:ff:ff:ff:ff:ff")
     ap.add_argument("--arp", action="store_true",
                     help="an ARP request from 198.18.0.1 for --dst first")
     args = ap.parse_args()
+    if args.destinations > 256 * 254:
+        ap.error("--destinations must be at most 65024")
     if not 1 <= args.flows <= 65534:
         ap.error("--flows must be 1..65534")
     payload_len = args.frame_len - 14 - 20 - 8
@@ -95,10 +109,16 @@ def main() -> int:
         frames = []
         if args.arp:
             frames.append(arp_request((198, 18, 0, 1), args.dst))
-        eth_dst = b"\xff" * 6 if args.broadcast_mac else ETH_DST
+        eth_dst = b"\xff" * 6 if args.broadcast_mac else (args.eth_dst or ETH_DST)
+        imix = [60] * 7 + [572] * 4 + [1496]  # without FCS
         for i in range(args.flows):
-            pkt = frame(i, payload_len, args.dst, args.dport, args.one_source, eth_dst)
-            assert len(pkt) == args.frame_len
+            dst = args.dst
+            if args.destinations:
+                host = i % args.destinations
+                dst = (198, 19, host % 256, host // 256 + 1)
+            length = imix[i % len(imix)] if args.imix else args.frame_len
+            pkt = frame(i, length - 14 - 20 - 8, dst, args.dport, args.one_source, eth_dst)
+            assert len(pkt) == length
             frames.append(pkt)
         for i, pkt in enumerate(frames):
             f.write(struct.pack("<IIII", 1, i, len(pkt), len(pkt)))

@@ -15,6 +15,8 @@ bool parse_mode(std::string_view text, Mode& out) {
         out = Mode::io;
     } else if (text == "macswap") {
         out = Mode::macswap;
+    } else if (text == "l3") {
+        out = Mode::l3;
     } else {
         return false;
     }
@@ -22,7 +24,15 @@ bool parse_mode(std::string_view text, Mode& out) {
 }
 
 std::string_view mode_name(Mode mode) {
-    return mode == Mode::io ? "io" : "macswap";
+    switch (mode) {
+        case Mode::io:
+            return "io";
+        case Mode::macswap:
+            return "macswap";
+        case Mode::l3:
+            break;
+    }
+    return "l3";
 }
 
 std::array<uint16_t, kMaxPorts> paired_ports(const std::vector<uint16_t>& port_ids) {

@@ -3,6 +3,8 @@
 //
 //   io       every packet leaves on the paired port untouched
 //   macswap  source and destination MAC swapped, then out the paired port
+//   l3       an IPv4 router over the routes of --routes (portway/router.h),
+//            which has a stage of its own
 //
 // Ports pair as testpmd's default "paired" topology does: 0<->1, 2<->3, ...;
 // an odd last port is paired with itself.
@@ -15,7 +17,7 @@
 
 namespace portway::fwd {
 
-enum class Mode { io, macswap };
+enum class Mode { io, macswap, l3 };
 
 bool parse_mode(std::string_view text, Mode& out);
 std::string_view mode_name(Mode mode);

@@ -45,10 +45,10 @@ class Arp {
     // `next_hop`: at once when its MAC is known, else when it answers (the
     // packet waits). Consumes `m`; false when it was dropped.
     bool send(const Interface& ifc, rte_mbuf* m, Ipv4Address next_hop, TimePoint now);
-    // The MAC of `next_hop` when it is known and fresh; null otherwise
-    // (send() then does the resolving).
-    const MacAddress* known(Ipv4Address next_hop, TimePoint now) const {
-        return neighbors_.lookup(next_hop, now);
+    // The MAC of `ip` if this core has it and it has not aged out; the
+    // forwarding path asks this before it hands a packet to send().
+    const MacAddress* lookup(Ipv4Address ip, TimePoint now) const {
+        return neighbors_.lookup(ip, now);
     }
     // To everyone on the link (a datagram to a broadcast address).
     void broadcast(const Interface& ifc, rte_mbuf* m);

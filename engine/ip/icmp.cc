@@ -37,31 +37,29 @@ void Icmp::input(rte_mbuf* m, const Ipv4Info& info) {
     ip_.send(m, info.destination, info.source, wire::IpProtocol::icmp);
 }
 
-void Icmp::unreachable(const Ipv4Info& info, const rte_mbuf* m, wire::UnreachableCode code,
-                       TimePoint now) {
+std::span<const uint8_t> Icmp::quotable(const Ipv4Info& info, const rte_mbuf* m) const {
     // RFC 1122 §3.2.2: never about an ICMP error, a datagram to a broadcast
     // or multicast address or sent as a link-layer broadcast, a non-first
     // fragment, or a source that is not a single host. (A reassembled
     // datagram is whole: its first fragment is quoted.)
     if (info.broadcast || info.destination.is_multicast() || info.source.is_unspecified())
-        return;
+        return {};
     const auto frame = first_segment(m, 0);
     if (MacAddress::load(frame.data()).is_multicast())
-        return;
+        return {};
     const auto original = frame.subspan(info.l2_length);
     const auto header = wire::Ipv4View::unchecked(original.first(info.ip_header_length));
     if (!info.reassembled && header.fragment_offset() != 0)
-        return;
+        return {};
     if (info.protocol == wire::IpProtocol::icmp) {
         const auto icmp = wire::IcmpView::check(original.subspan(info.ip_header_length));
         if (!icmp || wire::is_icmp_error(icmp->type()))
-            return;
+            return {};
     }
-    if (!bucket_.take(now)) {
-        worker_.counters().drop(DropReason::icmp_error_rate_limited);
-        return;
-    }
-    const wire::IcmpRepr error = wire::IcmpRepr::dest_unreachable(code, original);
+    return original;
+}
+
+void Icmp::send_error(const wire::IcmpRepr& error, Ipv4Address source, Ipv4Address destination) {
     bool too_big = false;
     rte_mbuf* e = builder_.build(
         static_cast<uint32_t>(error.buffer_len()), [&](std::span<uint8_t> out) { error.emit(out); },
@@ -70,7 +68,56 @@ void Icmp::unreachable(const Ipv4Info& info, const rte_mbuf* m, wire::Unreachabl
         worker_.counters().drop(too_big ? DropReason::frag_too_big : DropReason::no_mbuf);
         return;
     }
-    ip_.send(e, info.destination, info.source, wire::IpProtocol::icmp);
+    ip_.send(e, source, destination, wire::IpProtocol::icmp);
+}
+
+void Icmp::unreachable(const Ipv4Info& info, const rte_mbuf* m, wire::UnreachableCode code,
+                       TimePoint now) {
+    const auto original = quotable(info, m);
+    if (original.empty())
+        return;
+    if (!bucket_.take(now)) {
+        worker_.counters().drop(DropReason::icmp_error_rate_limited);
+        return;
+    }
+    send_error(wire::IcmpRepr::dest_unreachable(code, original), info.destination, info.source);
+}
+
+namespace {
+
+std::span<const uint8_t> without_padding(std::span<const uint8_t> original, const Ipv4Info& info) {
+    return original.first(
+        std::min<std::size_t>(original.size(), info.ip_header_length + info.l4_length));
+}
+
+}  // namespace
+
+void Icmp::time_exceeded(const Ipv4Info& info, const rte_mbuf* m, TimePoint now,
+                         Ipv4Address source) {
+    const auto original = quotable(info, m);
+    if (original.empty())
+        return;
+    if (!bucket_.take(now)) {
+        worker_.counters().drop(DropReason::icmp_error_rate_limited);
+        return;
+    }
+    send_error(
+        wire::IcmpRepr::time_exceeded(wire::TimeExceededCode::ttl, without_padding(original, info)),
+        source, info.source);
+}
+
+void Icmp::net_unreachable(const Ipv4Info& info, const rte_mbuf* m, TimePoint now,
+                           Ipv4Address source) {
+    const auto original = quotable(info, m);
+    if (original.empty())
+        return;
+    if (!bucket_.take(now)) {
+        worker_.counters().drop(DropReason::icmp_error_rate_limited);
+        return;
+    }
+    send_error(wire::IcmpRepr::dest_unreachable(wire::UnreachableCode::net,
+                                                without_padding(original, info)),
+               source, info.source);
 }
 
 }  // namespace portway::ip

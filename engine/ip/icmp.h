@@ -6,6 +6,8 @@
 
 #include <rte_mbuf.h>
 
+#include <span>
+
 #include "ip/ipv4_info.h"
 #include "ip/mbuf_chain.h"
 #include "ip/output.h"
@@ -28,8 +30,21 @@ class Icmp {
     // caller still owns) if RFC 1122 §3.2.2 and the token bucket allow it.
     void unreachable(const Ipv4Info& info, const rte_mbuf* m, wire::UnreachableCode code,
                      TimePoint now);
+    // Errors about a datagram a router was asked to forward (RFC 1812
+    // §4.3.2): its TTL ran out (§5.3.1), or no route leads to its
+    // destination (§5.2.7.1, code net). Same rules and bucket as above,
+    // sent from `source` (the router's address on the interface the error
+    // leaves by, §4.3.2.4); the quote ends at the datagram's total length,
+    // without the link's padding.
+    void time_exceeded(const Ipv4Info& info, const rte_mbuf* m, TimePoint now, Ipv4Address source);
+    void net_unreachable(const Ipv4Info& info, const rte_mbuf* m, TimePoint now,
+                         Ipv4Address source);
 
   private:
+    // The datagram to quote, or empty when RFC 1122 §3.2.2 forbids an error.
+    std::span<const uint8_t> quotable(const Ipv4Info& info, const rte_mbuf* m) const;
+    void send_error(const wire::IcmpRepr& error, Ipv4Address source, Ipv4Address destination);
+
     TokenBucket bucket_;
     Output& ip_;
     ChainBuilder& builder_;

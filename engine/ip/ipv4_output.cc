@@ -71,7 +71,7 @@ bool Ipv4Output::send_back(rte_mbuf* m, uint16_t l3_offset, uint16_t l4_offset, 
                            Ipv4Address destination, wire::IpProtocol protocol) {
     const auto hop = route(destination);
     const Interface* ifc = hop ? interface_of(hop->port) : nullptr;
-    const MacAddress* mac = ifc != nullptr ? arp_.known(hop->address, now_) : nullptr;
+    const MacAddress* mac = ifc != nullptr ? arp_.lookup(hop->address, now_) : nullptr;
     // In place only where the new headers are the old ones' size and the
     // frame needs nothing else: plain Ethernet, an IPv4 header without
     // options, one segment within the MTU, a next hop whose MAC we know.

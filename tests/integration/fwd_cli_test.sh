@@ -12,13 +12,13 @@ check() {  # check NAME CONDITION-RESULT DETAIL
 run() { out=$("$@" 2>&1); rc=$?; }
 
 run "$FWD" --help
-[[ $rc -eq 0 && $out == *"--mode io|macswap"* && $out == *"--duration SECONDS"* ]]; check help $? "$out"
+[[ $rc -eq 0 && $out == *"--mode io|macswap|l3"* && $out == *"--duration SECONDS"* ]]; check help $? "$out"
 
 run "$FWD" "${EAL[@]}" -- --bogus
 [[ $rc -eq 2 && $out == *"unknown option '--bogus' (see --help)"* ]]; check unknown-option $? "rc=$rc $out"
 
 run "$FWD" "${EAL[@]}" -- --mode sideways
-[[ $rc -eq 2 && $out == *"expected 'io' or 'macswap', got 'sideways'"* ]]; check bad-mode $? "rc=$rc $out"
+[[ $rc -eq 2 && $out == *"expected 'io', 'macswap' or 'l3', got 'sideways'"* ]]; check bad-mode $? "rc=$rc $out"
 
 run "$FWD" --vdev=net_null0 --mode io
 [[ $rc -eq 2 && $out == *"it is an EAL option"* ]]; check missing-separator $? "rc=$rc $out"

@@ -42,6 +42,11 @@ namespace portway {
     X(ip_unknown_protocol, "no handler for the IP protocol number")                         \
     X(ip_no_route, "no route to the destination")                                           \
     X(ip_fragment_needed, "datagram larger than the MTU with DF set")                       \
+    /* Forwarding (RFC 1812) */                                                             \
+    X(fwd_ttl_exceeded, "TTL 1 or 0: not forwarded (RFC 1812 5.3.1; time exceeded sent)")   \
+    X(fwd_bad_destination, "destination multicast, broadcast, loopback or 0/8 (5.3.7)")     \
+    X(fwd_local, "addressed to the router itself, which answers only ARP")                  \
+    X(fwd_too_big, "larger than the output port's MTU (the router does not fragment)")      \
     /* Fragments (RFC 791, RFC 5722, RFC 815) */                                            \
     X(frag_malformed, "fragment with bad offset or length (not a multiple of 8)")           \
     X(frag_overlap, "overlapping or duplicate fragment: whole datagram dropped (RFC 5722)") \
