@@ -117,3 +117,62 @@ def portway_l3_cmd(portway: str, memory: str, prefix: str, pcap: Path, routes: P
                    software_checksum: bool = True) -> list[str]:
     cmd = portway_cmd(portway, "l3", memory, prefix, pcap, bound_s) + ["--routes", str(routes)]
     return cmd + ([] if software_checksum else ["--no-sw-checksum"])
+
+
+# --------------------------------------------------------------------------
+# The echo pair: UDP echo through the whole stack (the `portway` app, its
+# echo service on UDP 7) against testpmd's 5tswap, which swaps the same
+# MACs, addresses and ports and checks nothing: one net_pcap replaying
+# 64-byte datagrams to 198.18.0.2:7 after one ARP request from the
+# gateway 198.18.0.1, its TX freeing what it is given, --port-topology=loop.
+# 1 and 1,024 flows come from 198.18.0.1 itself (flows differ by source
+# port); more come from 198.19.0.0/16 behind the gateway, so the engine
+# needs one neighbour however many flows there are.  net_pcap's
+# infinite_rx holds every frame of the file in an mbuf of the port's pool,
+# so both pools grow by the flow count.
+
+ECHO_IP = "198.18.0.2"
+ECHO_GATEWAY = "198.18.0.1"
+
+
+def make_echo_pcap(out: Path, flows: int) -> Path:
+    pcap = out / f"udp64-echo-{flows}flows.pcap"
+    if pcap.exists():
+        return pcap
+    where = ["--one-source"] if flows <= 1024 else ["--off-link"]
+    subprocess.run([sys.executable, str(BENCH / "gen_pcap.py"), "-o", str(pcap), "--flows",
+                    str(flows), "--dst", ECHO_IP, "--dport", "7", *where, "--broadcast-mac",
+                    "--arp"], check=True)
+    return pcap
+
+
+def echo_mbufs(flows: int) -> int:
+    """Every replayed frame holds an mbuf; rings, bursts and caches need the rest."""
+    return NB_MBUFS + flows + 1
+
+
+def echo_eal_args(memory: str, prefix: str, lcores: str, pcap: Path, flows: int) -> list[str]:
+    args = ["-l", lcores, "--no-pci", f"--file-prefix={prefix}",
+            f"--vdev={IN_PORT_NAME},rx_pcap={pcap},infinite_rx=1"]
+    if memory == "huge":
+        return args + ["--in-memory"]
+    # 2,176 bytes per mbuf with its headroom, plus what DPDK itself takes.
+    megabytes = max(NOHUGE_MB, echo_mbufs(flows) * 2304 // (1 << 20) + 512)
+    return args + ["--no-huge", "-m", str(megabytes), "--no-shconf"]
+
+
+def testpmd_echo_cmd(testpmd: str, memory: str, prefix: str, pcap: Path, flows: int) -> list[str]:
+    return [testpmd] + echo_eal_args(memory, prefix, f"0,{LCORE_WORKER}", pcap, flows) + [
+        "--", "--forward-mode=5tswap", "--port-topology=loop", "--nb-cores=1",
+        f"--rxd={RXD}", f"--txd={TXD}", f"--burst={BURST}",
+        f"--total-num-mbufs={echo_mbufs(flows)}", f"--mbcache={MBUF_CACHE}",
+        "--stats-period", "1"]
+
+
+def portway_echo_cmd(portway: str, memory: str, prefix: str, pcap: Path, flows: int,
+                     bound_s: int) -> list[str]:
+    return [portway] + echo_eal_args(memory, prefix, str(LCORE_WORKER), pcap, flows) + [
+        "--", "--ip", f"{ECHO_IP}/24", "--gateway", ECHO_GATEWAY,
+        "--duration", str(bound_s), "--stats-interval", "1",
+        "--rxd", str(RXD), "--txd", str(TXD), "--burst", str(BURST),
+        "--mbuf-cache", str(MBUF_CACHE), "--extra-mbufs", str(flows + 8192)]

@@ -39,13 +39,12 @@ def csum16(data: bytes) -> int:
     return (~s) & 0xFFFF
 
 
-def frame(flow: int, payload_len: int, dst_ip=DST_IP, dst_port=DST_PORT, one_source=False,
-          eth_dst=ETH_DST) -> bytes:
-    # Source 198.18.x.y: flow index spread over the low 16 bits (+1 so no .0).
-    host = 1 if one_source else flow + 1
-    src_ip = bytes((198, 18, (host >> 8) & 0xFF, host & 0xFF))
+def udp_frame(src_ip, sport: int, flow: int, payload_len: int, dst_ip, dst_port,
+              eth_dst) -> bytes:
+    """One Ethernet/IPv4/UDP frame with valid checksums; `flow` seeds the
+    payload and the IP identification."""
+    src_ip = bytes(src_ip)
     dst_ip = bytes(dst_ip)
-    sport = 1024 + flow
     payload = bytes((flow + i) & 0xFF for i in range(payload_len))
     udp_len = 8 + payload_len
     pseudo = src_ip + dst_ip + struct.pack("!BBH", 0, 17, udp_len)
@@ -59,6 +58,22 @@ def frame(flow: int, payload_len: int, dst_ip=DST_IP, dst_port=DST_PORT, one_sou
                             64, 17, 0, src_ip, dst_ip)
     ip = ip_nocsum[:10] + struct.pack("!H", csum16(ip_nocsum)) + ip_nocsum[12:]
     return eth_dst + ETH_SRC + b"\x08\x00" + ip + udp
+
+
+def frame(flow: int, payload_len: int, dst_ip=DST_IP, dst_port=DST_PORT, one_source=False,
+          eth_dst=ETH_DST) -> bytes:
+    # Source 198.18.x.y: flow index spread over the low 16 bits (+1 so no .0).
+    host = 1 if one_source else flow + 1
+    src_ip = (198, 18, (host >> 8) & 0xFF, host & 0xFF)
+    return udp_frame(src_ip, 1024 + flow, flow, payload_len, dst_ip, dst_port, eth_dst)
+
+
+def off_link_frame(flow: int, payload_len: int, dst_ip, dst_port, eth_dst) -> bytes:
+    """Flow i from 198.19.(i / 256 mod 256).(i mod 256), port 1024 + i / 65536:
+    sources beyond a gateway, so a million flows need one neighbour."""
+    host = flow % 65536
+    src = (198, 19, host >> 8, host & 0xFF)
+    return udp_frame(src, 1024 + flow // 65536, flow, payload_len, dst_ip, dst_port, eth_dst)
 
 
 def arp_request(sender_ip, target_ip) -> bytes:
@@ -92,13 +107,19 @@ def main() -> int:
                     help="spread flows over N destinations from 198.19.0.1 (router input)")
     ap.add_argument("--imix", action="store_true",
                     help="7:4:1 frames of 64, 576 and 1500 bytes on the wire")
+    ap.add_argument("--off-link", action="store_true",
+                    help="flows from sources behind a gateway: 198.19.0.0/16, then the next "
+                         "source port (up to 1,048,576 flows; the engine needs --gateway)")
     ap.add_argument("--broadcast-mac", action="store_true", help="to ff:ff:ff:ff:ff:ff")
     ap.add_argument("--arp", action="store_true",
                     help="an ARP request from 198.18.0.1 for --dst first")
     args = ap.parse_args()
     if args.destinations > 256 * 254:
         ap.error("--destinations must be at most 65024")
-    if not 1 <= args.flows <= 65534:
+    if args.off_link:
+        if not 1 <= args.flows <= 16 * 65536:
+            ap.error("--flows must be 1..1048576 with --off-link")
+    elif not 1 <= args.flows <= 65534:
         ap.error("--flows must be 1..65534")
     payload_len = args.frame_len - 14 - 20 - 8
     if payload_len < 0:
@@ -117,7 +138,10 @@ def main() -> int:
                 host = i % args.destinations
                 dst = (198, 19, host % 256, host // 256 + 1)
             length = imix[i % len(imix)] if args.imix else args.frame_len
-            pkt = frame(i, length - 14 - 20 - 8, dst, args.dport, args.one_source, eth_dst)
+            if args.off_link:
+                pkt = off_link_frame(i, length - 14 - 20 - 8, dst, args.dport, eth_dst)
+            else:
+                pkt = frame(i, length - 14 - 20 - 8, dst, args.dport, args.one_source, eth_dst)
             assert len(pkt) == length
             frames.append(pkt)
         for i, pkt in enumerate(frames):
