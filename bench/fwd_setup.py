@@ -156,8 +156,10 @@ def echo_eal_args(memory: str, prefix: str, lcores: str, pcap: Path, flows: int)
             f"--vdev={IN_PORT_NAME},rx_pcap={pcap},infinite_rx=1"]
     if memory == "huge":
         return args + ["--in-memory"]
-    # 2,176 bytes per mbuf with its headroom, plus what DPDK itself takes.
-    megabytes = max(NOHUGE_MB, echo_mbufs(flows) * 2304 // (1 << 20) + 512)
+    # An mbuf with its headroom, header and mempool header is ~2.4 KB; a
+    # pool may round its size up to a power of two less one; and DPDK's
+    # heap needs room besides.
+    megabytes = max(NOHUGE_MB, 2 * echo_mbufs(flows) * 2600 // (1 << 20) + 1024)
     return args + ["--no-huge", "-m", str(megabytes), "--no-shconf"]
 
 
