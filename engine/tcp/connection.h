@@ -22,8 +22,10 @@
 // Buffers: the send ring holds the bytes from SND.UNA on (unacknowledged
 // and not yet sent); the receive ring holds the bytes received in order and
 // not yet consumed by the application, and, beyond them, out-of-order data
-// written at its offset from RCV.NXT (byte_ring.h). Both are fixed slices
-// of a per-core slab.
+// written at its offset from RCV.NXT (byte_ring.h). Both are chunks
+// borrowed from the core's pools while they hold bytes, as is the storage
+// of the trackers while more than one range is out of order
+// (tcp_memory.h, connection_memory.cc); an idle connection holds none.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,7 @@
 #include "tcp/rtt.h"
 #include "tcp/scoreboard.h"
 #include "tcp/seq.h"
+#include "tcp/tcp_memory.h"
 #include "wire/tcp.h"
 
 namespace portway::tcp {
@@ -115,6 +118,12 @@ class ConnectionHost {
     // Retransmissions and timeouts, for the core's counters.
     enum class Event : uint8_t { retransmit, timeout };
     virtual void note(Event /*event*/) {}
+    // The core's pools of buffers and tracker storage (tcp_memory.h).
+    virtual TcpMemory& memory() = 0;
+    // The application's send found no free send buffer: the host calls
+    // c.buffer_available() once one is back (the handler then hears
+    // on_writable). Until then the connection sends nothing new.
+    virtual void wait_for_buffer(Connection& c) = 0;
     // The connection reached ESTABLISHED (a passive one leaves the backlog).
     virtual void on_established(Connection& c) = 0;
     // The connection entered TIME-WAIT: the host keeps what TIME-WAIT needs.
@@ -132,8 +141,12 @@ class Connection final : public TcpStream {
   public:
     Connection() = default;
 
-    // Storage for the two rings, for the life of the slot.
-    void attach_buffers(std::span<uint8_t> send, std::span<uint8_t> receive);
+    // Gives back every chunk it borrowed; the host calls it before it
+    // reuses the slot.
+    void release_memory();
+    // Whether it holds a buffer or tracker storage (tests, counters).
+    bool holds_buffers() const { return send_buf_.attached() || recv_buf_.attached(); }
+    bool holds_trackers() const { return reassembly_.has_storage() || scoreboard_.has_storage(); }
 
     // A SYN arrived for a listener: SYN-RECEIVED, SYN-ACK sent.
     void open_passive(ConnectionHost& host, const FourTuple& tuple, const SegmentIn& syn,
@@ -165,10 +178,14 @@ class Connection final : public TcpStream {
     void dispatch();
     // Where the service's per-connection state lives (TcpStream::state).
     void set_state(void* storage, const void* type) { attach_state(storage, type); }
+    // A send buffer is free again after wait_for_buffer(): on_writable.
+    void buffer_available();
 
     // TcpStream
     uint32_t send(std::span<const uint8_t> bytes) override;
-    uint32_t send_space() const override { return app_may_send() ? send_buf_.free() : 0; }
+    uint32_t send_space() const override {
+        return app_may_send() && may_have_send_buffer() ? send_buf_.free() : 0;
+    }
     void request_writable() override;
     PayloadView unread() const override;
     void consume(uint32_t bytes) override;
@@ -263,6 +280,24 @@ class Connection final : public TcpStream {
     void retransmission_timeout();
     void persist_probe();
 
+    // Memory (connection_memory.cc).
+    bool may_have_send_buffer() const {
+        return send_buf_.attached() || host_->memory().send.available();
+    }
+    bool take_send_buffer();
+    bool take_receive_buffer();
+    // Keeps in-order bytes a delivery left (beyond the ring's held bytes)
+    // in the receive ring; without a buffer to hold them, takes them back
+    // from RCV.NXT: they were never acknowledged, and the peer resends them.
+    void keep_unread(const PayloadView& rest);
+    // Records SACK blocks, with pool storage for the scoreboard if needed.
+    uint32_t record_sack(SeqNum ack, std::span<const SeqRange> blocks);
+    // Inserts into the reassembly tracker, with pool storage if needed.
+    ReassemblyInsert track_segment(SeqNum seq, uint32_t len, uint32_t room);
+    // Gives back what is no longer needed: an empty ring's buffer, a
+    // tracker's storage once at most one range is left.
+    void give_back_drained();
+
     // Ending.
     void enter_time_wait();
     void finish(TcpCloseReason reason);
@@ -308,6 +343,9 @@ class Connection final : public TcpStream {
     // In-order bytes of the current segment not yet copied into the ring:
     // the handler sees them straight from the packet (the common case).
     PayloadView fresh_;
+    // fresh_ has no receive buffer behind it (the pool was empty): what the
+    // handler leaves is taken back, and a FIN in its segment waits.
+    bool fresh_unbacked_ = false;
 
     ByteRing send_buf_;
     ByteRing recv_buf_;
