@@ -451,7 +451,6 @@ void TcpLayer::settle_now() {
         }
     } while (wake_buffer_waiters());
     reclaim();
-    update_memory_gauges();
 }
 
 void TcpLayer::wait_for_buffer(Connection& c) {
@@ -490,19 +489,6 @@ bool TcpLayer::wake_buffer_waiters() {
         woke = true;
     }
     return woke && ready_count_ != 0;
-}
-
-void TcpLayer::update_memory_gauges() {
-    const auto set = [](Counter& gauge, uint64_t value) {
-        const uint64_t now = gauge.read();
-        if (value > now) {
-            gauge.add(value - now);
-        } else if (value < now) {
-            gauge.sub(now - value);
-        }
-    };
-    set(tcp_.buffers_in_use, uint64_t{memory_.send.in_use()} + memory_.receive.in_use());
-    set(tcp_.trackers_in_use, memory_.trackers.in_use());
 }
 
 void TcpLayer::reclaim() {

@@ -140,7 +140,6 @@ class TcpLayer final : public ConnectionHost {
     // whether it woke any.
     bool wake_buffer_waiters();
     void unwait(uint32_t slot);
-    void update_memory_gauges();
 
     void listen_input(const FourTuple& tuple, const SegmentIn& segment, int service);
     void time_wait_input(TimeWaitEntry& entry, const SegmentIn& segment, int service);

@@ -50,19 +50,17 @@ struct QueueCounters {
 
 // TCP per core (engine/tcp/tcp_layer.cc counts into them): an X-macro so counters, snapshots,
 // telemetry keys and the summary cannot drift apart.
-#define PORTWAY_TCP_COUNTERS(X)                                                   \
-    X(passive_opens, "connections opened by a peer (SYN or cookie)")              \
-    X(active_opens, "connections opened by connect()")                            \
-    X(connections, "established connections now (gauge)")                         \
-    X(syn_received, "connections in SYN-RECEIVED now (gauge)")                    \
-    X(syn_cookies_sent, "SYN-ACKs sent as cookies (a backlog was full)")          \
-    X(syn_cookies_accepted, "connections opened from a valid cookie")             \
-    X(resets_sent, "RST segments sent")                                           \
-    X(retransmits, "segments sent again (fast, SACK-driven, RTO or RACK)")        \
-    X(timeouts, "retransmission timeouts")                                        \
-    X(time_wait_evicted, "TIME-WAIT entries reused early (table full)")           \
-    X(buffers_in_use, "send and receive buffers lent to connections now (gauge)") \
-    X(trackers_in_use, "out-of-order tracker blocks lent to connections now (gauge)")
+#define PORTWAY_TCP_COUNTERS(X)                                            \
+    X(passive_opens, "connections opened by a peer (SYN or cookie)")       \
+    X(active_opens, "connections opened by connect()")                     \
+    X(connections, "established connections now (gauge)")                  \
+    X(syn_received, "connections in SYN-RECEIVED now (gauge)")             \
+    X(syn_cookies_sent, "SYN-ACKs sent as cookies (a backlog was full)")   \
+    X(syn_cookies_accepted, "connections opened from a valid cookie")      \
+    X(resets_sent, "RST segments sent")                                    \
+    X(retransmits, "segments sent again (fast, SACK-driven, RTO or RACK)") \
+    X(timeouts, "retransmission timeouts")                                 \
+    X(time_wait_evicted, "TIME-WAIT entries reused early (table full)")
 
 struct TcpCoreCounters {
 #define PORTWAY_TCP_COUNTER_FIELD(name, help) Counter name;
