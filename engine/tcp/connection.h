@@ -316,18 +316,10 @@ class Connection final : public TcpStream {
     bool fin_acked() const { return fin_queued_ && snd_una_ == fin_seq_ + 1; }
     bool released() const { return state_ == TcpState::closed; }
 
-    ConnectionHost* host_ = nullptr;
-    Handler* handler_ = nullptr;
-    Context* context_ = nullptr;
-    FourTuple tuple_;
-    TcpState state_ = TcpState::closed;
-    uint16_t service_ = 0;
-    unsigned core_ = 0;
-    bool active_ = false;
-    bool app_knows_ = false;   // the handler has seen the stream
-    bool app_closed_ = false;  // close() called: no more data is accepted
-    bool write_shut_ = false;  // shutdown_write() or close(): FIN queued
-    bool want_writable_ = false;
+    // The fields are laid out by use: first what every segment reads and
+    // writes (state, flags, the sequence variables, windows, the rings and
+    // who to call), so a segment on an established connection touches the
+    // first few cache lines; then what loss, options and ending need.
 
     // What the handler has yet to hear (dispatch()), in the order it hears it.
     enum Event : uint8_t {
@@ -336,23 +328,27 @@ class Connection final : public TcpStream {
         kPeerClosed = 4,  // on_peer_closed
         kClosed = 8,      // on_closed(close_reason_), then released
     };
+
+    // ---- hot: every segment ----
+    TcpState state_ = TcpState::closed;
     uint8_t events_ = 0;
-    TcpCloseReason close_reason_ = TcpCloseReason::closed;
-    bool woken_ = false;          // the host will dispatch (or is dispatching)
-    bool time_wait_due_ = false;  // the peer's FIN took us to TIME-WAIT: ACK it, then go
-    // In-order bytes of the current segment not yet copied into the ring:
-    // the handler sees them straight from the packet (the common case).
-    PayloadView fresh_;
+    bool woken_ = false;      // the host will dispatch (or is dispatching)
+    bool ack_now_ = false;    // an ACK is owed before this call returns
+    bool app_knows_ = false;  // the handler has seen the stream
+    bool ts_on_ = false;
+    bool sack_on_ = false;
+    bool fin_queued_ = false;
+    bool peer_fin_ = false;       // FIN received (maybe out of order)
+    bool peer_fin_done_ = false;  // ... and processed, in order
     // fresh_ has no receive buffer behind it (the pool was empty): what the
     // handler leaves is taken back, and a FIN in its segment waits.
     bool fresh_unbacked_ = false;
-
-    ByteRing send_buf_;
-    ByteRing recv_buf_;
-
+    bool want_writable_ = false;
+    uint8_t snd_shift_ = 0;
+    uint8_t rcv_shift_ = 0;
+    uint16_t smss_ = 536;  // RFC 9293 §3.7.1 default, until the peer's MSS option says more
     // Send sequence variables (RFC 9293 §3.3.1), plus SND.MAX, the highest
     // sequence sent: SND.NXT goes back to SND.UNA after a timeout.
-    SeqNum iss_;
     SeqNum snd_una_;
     SeqNum snd_nxt_;
     SeqNum snd_max_;
@@ -360,62 +356,67 @@ class Connection final : public TcpStream {
     SeqNum snd_wl2_;
     uint32_t snd_wnd_ = 0;
     uint32_t max_snd_wnd_ = 0;
-    bool fin_queued_ = false;
-    SeqNum fin_seq_;
-    uint16_t smss_ = 536;  // RFC 9293 §3.7.1 default, until the peer's MSS option says more
-    uint16_t peer_mss_ = 536;
-
     // Receive sequence variables. RCV.ADV is the right edge last advertised:
     // the window never shrinks below it (RFC 9293 §3.8.6.2.2).
-    SeqNum irs_;
     SeqNum rcv_nxt_;
     SeqNum rcv_adv_;
     SeqNum last_ack_sent_;
-    ReassemblyTracker reassembly_;
-    bool peer_fin_ = false;       // FIN received (maybe out of order)
-    bool peer_fin_done_ = false;  // ... and processed, in order
-    bool ack_now_ = false;        // an ACK is owed before this call returns
-    SeqNum peer_fin_seq_;
-    SeqRange dsack_{};
     uint32_t unacked_bytes_ = 0;
-
     // Options (RFC 7323, RFC 2018).
-    bool peer_offered_ws_ = false;
-    uint8_t snd_shift_ = 0;
-    uint8_t rcv_shift_ = 0;
-    bool ts_on_ = false;
-    bool sack_on_ = false;
     uint32_t ts_recent_ = 0;
-    TimePoint ts_recent_at_;
     uint32_t ts_offset_ = 0;
-
-    // Retransmission and congestion.
+    FourTuple tuple_;
+    ConnectionHost* host_ = nullptr;
+    Handler* handler_ = nullptr;
+    Context* context_ = nullptr;
+    ByteRing send_buf_;
+    ByteRing recv_buf_;
+    // In-order bytes of the current segment not yet copied into the ring:
+    // the handler sees them straight from the packet (the common case).
+    PayloadView fresh_;
+    TimePoint ts_recent_at_;
+    core::Timer delack_timer_;  // delayed ACK
+    core::Timer rtx_timer_;     // retransmission, SYN retry, persist
     RtoEstimator rto_;
     RttSampler rtt_sampler_;
     std::optional<CongestionControl> cc_;
     RecoveryTracker recovery_{SeqNum{}};
-    SackScoreboard scoreboard_;
+
+    // ---- warm: out of order, loss ----
     SeqNum high_rxt_;  // end of the last retransmission in this recovery
-    uint32_t syn_tries_ = 0;
+    SeqRange dsack_{};
+    ReassemblyTracker reassembly_;
+    SackScoreboard scoreboard_;
+    core::Timer lost_rxt_timer_;  // a retransmission in recovery that was lost too
     uint32_t persist_backoff_ = 0;
-    bool persisting_ = false;
+    uint32_t lost_rxt_streak_ = 0;  // lost retransmissions of SND.UNA in a row
     uint32_t retransmits_ = 0;
     uint32_t timeouts_ = 0;
     uint32_t lost_retransmits_ = 0;
-    uint32_t lost_rxt_streak_ = 0;  // lost retransmissions of SND.UNA in a row
+    bool persisting_ = false;
 
+    // ---- cold: opening, options, ending ----
+    bool active_ = false;
+    bool app_closed_ = false;     // close() called: no more data is accepted
+    bool write_shut_ = false;     // shutdown_write() or close(): FIN queued
+    bool time_wait_due_ = false;  // the peer's FIN took us to TIME-WAIT: ACK it, then go
+    bool peer_offered_ws_ = false;
+    bool oow_acked_ = false;
+    TcpCloseReason close_reason_ = TcpCloseReason::closed;
+    uint16_t service_ = 0;
+    uint16_t peer_mss_ = 536;
+    unsigned core_ = 0;
+    SeqNum iss_;
+    SeqNum irs_;
+    SeqNum fin_seq_;
+    SeqNum peer_fin_seq_;
+    uint32_t syn_tries_ = 0;
     // ACKs for segments that failed a check, rate-limited (oow_ack_allowed).
     static constexpr Nanos kOowAckInterval = ms(500);
     TimePoint last_oow_ack_;
-    bool oow_acked_ = false;
-
     // RFC 5961 §7: challenge ACKs allowed in the current second.
     TimePoint challenge_window_;
     uint32_t challenges_ = 0;
-
-    core::Timer rtx_timer_;       // retransmission, SYN retry, persist
-    core::Timer delack_timer_;    // delayed ACK
-    core::Timer lost_rxt_timer_;  // a retransmission in recovery that was lost too
 };
 
 }  // namespace portway::tcp
