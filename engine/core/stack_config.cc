@@ -18,6 +18,14 @@ void register_tcp_options(OptionParser& parser, TcpConfig& tcp) {
         &tcp.send_buffer);
     u32("--tcp-receive-buffer", "receive buffer bytes per connection (default 65536)", 4096,
         1u << 30, &tcp.receive_buffer);
+    u32("--tcp-buffers",
+        "send buffers per core, and as many receive buffers, lent to connections while they "
+        "hold data (default 4096)",
+        1, 1u << 22, &tcp.buffers);
+    u32("--tcp-trackers",
+        "out-of-order trackers per core, lent to connections with more than one hole "
+        "(default 4096)",
+        1, 1u << 22, &tcp.trackers);
     parser.add_uint("--tcp-mss", "N", "largest segment we accept (default 1460)", 88, 65495,
                     [&tcp](uint64_t v) { tcp.mss = static_cast<uint16_t>(v); });
     parser.add_flag("--tcp-no-syn-cookies", "refuse SYNs when a backlog is full",

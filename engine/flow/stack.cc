@@ -5,12 +5,46 @@
 
 #include <random>
 
+#include "core/available_memory.h"
 #include "flow/core_stack.h"
 #include "flow/port_table.h"
 #include "flow/steering.h"
 #include "ip/route_table.h"
+#include "tcp/tcp_layer.h"
 
 namespace portway {
+
+namespace {
+
+std::string mib(uint64_t bytes) {
+    return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MiB";
+}
+
+// Every core's TCP tables and pools are sized at start; refuse a size the
+// machine cannot hold now, before anything is allocated, and say what to
+// lower (rather than die in the middle of the start, or later).
+Status check_tcp_memory(const TcpConfig& tcp, std::size_t cores) {
+    const auto available = core::available_memory();
+    if (!available)
+        return {};
+    const uint64_t per_core = tcp::TcpLayer::memory_needed(tcp);
+    const uint64_t needed = per_core * std::max<std::size_t>(cores, 1);
+    if (needed <= *available)
+        return {};
+    const tcp::TcpMemorySizes pools = tcp::TcpLayer::memory_sizes(tcp);
+    const uint64_t buffers = tcp::TcpMemory::footprint(pools);
+    return Status::error(
+        "TCP needs " + mib(needed) + " on " + std::to_string(cores) + " core(s) (" +
+        mib(per_core - buffers) + " a core for " + std::to_string(tcp.max_connections) +
+        " connections and TIME-WAIT, " + mib(buffers) + " a core for " +
+        std::to_string(pools.buffers) + " send and receive buffers of " +
+        std::to_string(tcp.send_buffer) + "/" + std::to_string(tcp.receive_buffer) +
+        " bytes), but only " + mib(*available) +
+        " are available: lower --tcp-connections, --tcp-buffers or the buffer sizes "
+        "(--tcp-send-buffer, --tcp-receive-buffer), or use fewer cores");
+}
+
+}  // namespace
 
 Stack::~Stack() = default;
 
@@ -26,6 +60,8 @@ Expected<std::unique_ptr<Stack>> Stack::create(const StackConfig& config, Engine
         return Error{"the stack needs a port"};
     if (config.addresses.empty())
         return Error{"the stack needs an address (--ip ADDR/PREFIX)"};
+    if (Status s = check_tcp_memory(config.tcp, engine.workers().size()); !s)
+        return Error{s.message()};
 
     std::vector<ip::Route> routes;
     for (std::size_t i = 0; i < engine.ports().size(); ++i) {

@@ -1,5 +1,11 @@
-// A fixed-capacity byte ring over storage owned elsewhere (a per-core slab
-// carved at start, so nothing allocates per connection or per packet).
+// A fixed-capacity byte ring over storage owned elsewhere: a chunk of a
+// per-core pool (core/chunk_pool.h), so nothing allocates per connection or
+// per packet.
+//
+// The storage comes and goes: a ring has its capacity from the start, but
+// holds a chunk only while it holds bytes (attach() when the first byte is
+// to be written, detach() once it is empty again), so an idle connection
+// costs no buffer memory. A detached ring is empty and reads as such.
 //
 // The ring holds `size()` contiguous bytes from its head. The receive side
 // also writes out-of-order data *beyond* the held bytes (write_at with an
@@ -20,8 +26,26 @@ namespace portway::tcp {
 class ByteRing {
   public:
     ByteRing() = default;
+    // A ring of `capacity` bytes with no storage yet.
+    explicit ByteRing(uint32_t capacity) : capacity_(capacity) {}
     explicit ByteRing(std::span<uint8_t> storage)
         : data_(storage.data()), capacity_(static_cast<uint32_t>(storage.size())) {}
+
+    bool attached() const { return data_ != nullptr; }
+    // Gives the ring its storage (at least capacity() bytes); it must be
+    // detached.
+    void attach(uint8_t* storage) {
+        assert(data_ == nullptr && size_ == 0);
+        data_ = storage;
+        head_ = 0;
+    }
+    // Takes the storage back; the ring must be empty (nothing held, nothing
+    // written beyond size() that is still wanted).
+    uint8_t* detach() {
+        assert(size_ == 0);
+        head_ = 0;
+        return std::exchange(data_, nullptr);
+    }
 
     uint32_t capacity() const { return capacity_; }
     uint32_t size() const { return size_; }

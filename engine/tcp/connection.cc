@@ -63,11 +63,6 @@ std::string_view state_name(TcpState state) {
     return "?";
 }
 
-void Connection::attach_buffers(std::span<uint8_t> send, std::span<uint8_t> receive) {
-    send_buf_ = ByteRing(send);
-    recv_buf_ = ByteRing(receive);
-}
-
 void Connection::init(ConnectionHost& host, const FourTuple& tuple, Handler* handler,
                       Context* context, uint16_t service, unsigned core) {
     host_ = &host;
@@ -78,8 +73,10 @@ void Connection::init(ConnectionHost& host, const FourTuple& tuple, Handler* han
     core_ = core;
     const ConnectionParams& p = host.params();
     rto_ = RtoEstimator(p.rto);
-    reassembly_ = ReassemblyTracker(p.reassembly_ranges);
-    scoreboard_ = SackScoreboard(p.reassembly_ranges);
+    // The rings' sizes; their buffers come from the pools when bytes do.
+    const TcpMemorySizes& sizes = host.memory().sizes();
+    send_buf_ = ByteRing(sizes.send_buffer);
+    recv_buf_ = ByteRing(sizes.receive_buffer);
     rtx_timer_.bind<&Connection::on_retransmit_timer>(this);
     delack_timer_.bind<&Connection::on_delayed_ack_timer>(this);
     lost_rxt_timer_.bind<&Connection::on_lost_retransmit_timer>(this);
@@ -276,6 +273,7 @@ void Connection::dispatch() {
         want_writable_ = false;
         handler_->on_writable(*context_, *this);
     }
+    give_back_drained();
     woken_ = false;
 }
 
@@ -288,6 +286,12 @@ uint32_t Connection::ts_value(TimePoint now) const {
 uint32_t Connection::send(std::span<const uint8_t> bytes) {
     if (!app_may_send())
         return 0;
+    if (!bytes.empty() && !take_send_buffer()) {
+        // The core's send buffers are all in use: this send would block.
+        want_writable_ = true;
+        host_->wait_for_buffer(*this);
+        return 0;
+    }
     const uint32_t n = send_buf_.append(bytes);
     if (n < bytes.size())
         want_writable_ = true;
@@ -311,6 +315,10 @@ void Connection::consume(uint32_t bytes) {
     if (released())
         return;
     recv_buf_.consume(bytes);
+    // Drained: its buffer goes back at the end of the dispatch (not here:
+    // the handler may still read the view it was given).
+    if (recv_buf_.attached() && recv_buf_.empty())
+        wake();
     // A window update when reading has opened a useful amount (RFC 9293
     // §3.8.6.2.2: at least min(half the buffer, one MSS) beyond the edge
     // last advertised); sent at once so a sender blocked on a zero window
@@ -376,7 +384,7 @@ void Connection::shut_down() {
 }
 
 bool Connection::writable_due() const {
-    return want_writable_ && app_may_send() && handler_ != nullptr &&
+    return want_writable_ && app_may_send() && handler_ != nullptr && may_have_send_buffer() &&
            send_buf_.free() >= std::min<uint32_t>(send_buf_.capacity() / 4, 4u * smss_);
 }
 
@@ -473,6 +481,7 @@ void Connection::retransmission_timeout() {
     if (snd_nxt_ == snd_una_ && snd_wnd_ == 0)
         retransmit_first();
     arm_rto();
+    give_back_drained();  // the scoreboard's storage, once reset
 }
 
 void Connection::persist_probe() {

@@ -22,8 +22,10 @@
 // Buffers: the send ring holds the bytes from SND.UNA on (unacknowledged
 // and not yet sent); the receive ring holds the bytes received in order and
 // not yet consumed by the application, and, beyond them, out-of-order data
-// written at its offset from RCV.NXT (byte_ring.h). Both are fixed slices
-// of a per-core slab.
+// written at its offset from RCV.NXT (byte_ring.h). Both are chunks
+// borrowed from the core's pools while they hold bytes, as is the storage
+// of the trackers while more than one range is out of order
+// (tcp_memory.h, connection_memory.cc); an idle connection holds none.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,7 @@
 #include "tcp/rtt.h"
 #include "tcp/scoreboard.h"
 #include "tcp/seq.h"
+#include "tcp/tcp_memory.h"
 #include "wire/tcp.h"
 
 namespace portway::tcp {
@@ -115,6 +118,12 @@ class ConnectionHost {
     // Retransmissions and timeouts, for the core's counters.
     enum class Event : uint8_t { retransmit, timeout };
     virtual void note(Event /*event*/) {}
+    // The core's pools of buffers and tracker storage (tcp_memory.h).
+    virtual TcpMemory& memory() = 0;
+    // The application's send found no free send buffer: the host calls
+    // c.buffer_available() once one is back (the handler then hears
+    // on_writable). Until then the connection sends nothing new.
+    virtual void wait_for_buffer(Connection& c) = 0;
     // The connection reached ESTABLISHED (a passive one leaves the backlog).
     virtual void on_established(Connection& c) = 0;
     // The connection entered TIME-WAIT: the host keeps what TIME-WAIT needs.
@@ -132,8 +141,12 @@ class Connection final : public TcpStream {
   public:
     Connection() = default;
 
-    // Storage for the two rings, for the life of the slot.
-    void attach_buffers(std::span<uint8_t> send, std::span<uint8_t> receive);
+    // Gives back every chunk it borrowed; the host calls it before it
+    // reuses the slot.
+    void release_memory();
+    // Whether it holds a buffer or tracker storage (tests, counters).
+    bool holds_buffers() const { return send_buf_.attached() || recv_buf_.attached(); }
+    bool holds_trackers() const { return reassembly_.has_storage() || scoreboard_.has_storage(); }
 
     // A SYN arrived for a listener: SYN-RECEIVED, SYN-ACK sent.
     void open_passive(ConnectionHost& host, const FourTuple& tuple, const SegmentIn& syn,
@@ -165,10 +178,14 @@ class Connection final : public TcpStream {
     void dispatch();
     // Where the service's per-connection state lives (TcpStream::state).
     void set_state(void* storage, const void* type) { attach_state(storage, type); }
+    // A send buffer is free again after wait_for_buffer(): on_writable.
+    void buffer_available();
 
     // TcpStream
     uint32_t send(std::span<const uint8_t> bytes) override;
-    uint32_t send_space() const override { return app_may_send() ? send_buf_.free() : 0; }
+    uint32_t send_space() const override {
+        return app_may_send() && may_have_send_buffer() ? send_buf_.free() : 0;
+    }
     void request_writable() override;
     PayloadView unread() const override;
     void consume(uint32_t bytes) override;
@@ -263,6 +280,24 @@ class Connection final : public TcpStream {
     void retransmission_timeout();
     void persist_probe();
 
+    // Memory (connection_memory.cc).
+    bool may_have_send_buffer() const {
+        return send_buf_.attached() || host_->memory().send.available();
+    }
+    bool take_send_buffer();
+    bool take_receive_buffer();
+    // Keeps in-order bytes a delivery left (beyond the ring's held bytes)
+    // in the receive ring; without a buffer to hold them, takes them back
+    // from RCV.NXT: they were never acknowledged, and the peer resends them.
+    void keep_unread(const PayloadView& rest);
+    // Records SACK blocks, with pool storage for the scoreboard if needed.
+    uint32_t record_sack(SeqNum ack, std::span<const SeqRange> blocks);
+    // Inserts into the reassembly tracker, with pool storage if needed.
+    ReassemblyInsert track_segment(SeqNum seq, uint32_t len, uint32_t room);
+    // Gives back what is no longer needed: an empty ring's buffer, a
+    // tracker's storage once at most one range is left.
+    void give_back_drained();
+
     // Ending.
     void enter_time_wait();
     void finish(TcpCloseReason reason);
@@ -281,18 +316,10 @@ class Connection final : public TcpStream {
     bool fin_acked() const { return fin_queued_ && snd_una_ == fin_seq_ + 1; }
     bool released() const { return state_ == TcpState::closed; }
 
-    ConnectionHost* host_ = nullptr;
-    Handler* handler_ = nullptr;
-    Context* context_ = nullptr;
-    FourTuple tuple_;
-    TcpState state_ = TcpState::closed;
-    uint16_t service_ = 0;
-    unsigned core_ = 0;
-    bool active_ = false;
-    bool app_knows_ = false;   // the handler has seen the stream
-    bool app_closed_ = false;  // close() called: no more data is accepted
-    bool write_shut_ = false;  // shutdown_write() or close(): FIN queued
-    bool want_writable_ = false;
+    // The fields are laid out by use: first what every segment reads and
+    // writes (state, flags, the sequence variables, windows, the rings and
+    // who to call), so a segment on an established connection touches the
+    // first few cache lines; then what loss, options and ending need.
 
     // What the handler has yet to hear (dispatch()), in the order it hears it.
     enum Event : uint8_t {
@@ -301,20 +328,27 @@ class Connection final : public TcpStream {
         kPeerClosed = 4,  // on_peer_closed
         kClosed = 8,      // on_closed(close_reason_), then released
     };
+
+    // ---- hot: every segment ----
+    TcpState state_ = TcpState::closed;
     uint8_t events_ = 0;
-    TcpCloseReason close_reason_ = TcpCloseReason::closed;
-    bool woken_ = false;          // the host will dispatch (or is dispatching)
-    bool time_wait_due_ = false;  // the peer's FIN took us to TIME-WAIT: ACK it, then go
-    // In-order bytes of the current segment not yet copied into the ring:
-    // the handler sees them straight from the packet (the common case).
-    PayloadView fresh_;
-
-    ByteRing send_buf_;
-    ByteRing recv_buf_;
-
+    bool woken_ = false;      // the host will dispatch (or is dispatching)
+    bool ack_now_ = false;    // an ACK is owed before this call returns
+    bool app_knows_ = false;  // the handler has seen the stream
+    bool ts_on_ = false;
+    bool sack_on_ = false;
+    bool fin_queued_ = false;
+    bool peer_fin_ = false;       // FIN received (maybe out of order)
+    bool peer_fin_done_ = false;  // ... and processed, in order
+    // fresh_ has no receive buffer behind it (the pool was empty): what the
+    // handler leaves is taken back, and a FIN in its segment waits.
+    bool fresh_unbacked_ = false;
+    bool want_writable_ = false;
+    uint8_t snd_shift_ = 0;
+    uint8_t rcv_shift_ = 0;
+    uint16_t smss_ = 536;  // RFC 9293 §3.7.1 default, until the peer's MSS option says more
     // Send sequence variables (RFC 9293 §3.3.1), plus SND.MAX, the highest
     // sequence sent: SND.NXT goes back to SND.UNA after a timeout.
-    SeqNum iss_;
     SeqNum snd_una_;
     SeqNum snd_nxt_;
     SeqNum snd_max_;
@@ -322,62 +356,67 @@ class Connection final : public TcpStream {
     SeqNum snd_wl2_;
     uint32_t snd_wnd_ = 0;
     uint32_t max_snd_wnd_ = 0;
-    bool fin_queued_ = false;
-    SeqNum fin_seq_;
-    uint16_t smss_ = 536;  // RFC 9293 §3.7.1 default, until the peer's MSS option says more
-    uint16_t peer_mss_ = 536;
-
     // Receive sequence variables. RCV.ADV is the right edge last advertised:
     // the window never shrinks below it (RFC 9293 §3.8.6.2.2).
-    SeqNum irs_;
     SeqNum rcv_nxt_;
     SeqNum rcv_adv_;
     SeqNum last_ack_sent_;
-    ReassemblyTracker reassembly_;
-    bool peer_fin_ = false;       // FIN received (maybe out of order)
-    bool peer_fin_done_ = false;  // ... and processed, in order
-    bool ack_now_ = false;        // an ACK is owed before this call returns
-    SeqNum peer_fin_seq_;
-    SeqRange dsack_{};
     uint32_t unacked_bytes_ = 0;
-
     // Options (RFC 7323, RFC 2018).
-    bool peer_offered_ws_ = false;
-    uint8_t snd_shift_ = 0;
-    uint8_t rcv_shift_ = 0;
-    bool ts_on_ = false;
-    bool sack_on_ = false;
     uint32_t ts_recent_ = 0;
-    TimePoint ts_recent_at_;
     uint32_t ts_offset_ = 0;
-
-    // Retransmission and congestion.
+    FourTuple tuple_;
+    ConnectionHost* host_ = nullptr;
+    Handler* handler_ = nullptr;
+    Context* context_ = nullptr;
+    ByteRing send_buf_;
+    ByteRing recv_buf_;
+    // In-order bytes of the current segment not yet copied into the ring:
+    // the handler sees them straight from the packet (the common case).
+    PayloadView fresh_;
+    TimePoint ts_recent_at_;
+    core::Timer delack_timer_;  // delayed ACK
+    core::Timer rtx_timer_;     // retransmission, SYN retry, persist
     RtoEstimator rto_;
     RttSampler rtt_sampler_;
     std::optional<CongestionControl> cc_;
     RecoveryTracker recovery_{SeqNum{}};
-    SackScoreboard scoreboard_;
+
+    // ---- warm: out of order, loss ----
     SeqNum high_rxt_;  // end of the last retransmission in this recovery
-    uint32_t syn_tries_ = 0;
+    SeqRange dsack_{};
+    ReassemblyTracker reassembly_;
+    SackScoreboard scoreboard_;
+    core::Timer lost_rxt_timer_;  // a retransmission in recovery that was lost too
     uint32_t persist_backoff_ = 0;
-    bool persisting_ = false;
+    uint32_t lost_rxt_streak_ = 0;  // lost retransmissions of SND.UNA in a row
     uint32_t retransmits_ = 0;
     uint32_t timeouts_ = 0;
     uint32_t lost_retransmits_ = 0;
-    uint32_t lost_rxt_streak_ = 0;  // lost retransmissions of SND.UNA in a row
+    bool persisting_ = false;
 
+    // ---- cold: opening, options, ending ----
+    bool active_ = false;
+    bool app_closed_ = false;     // close() called: no more data is accepted
+    bool write_shut_ = false;     // shutdown_write() or close(): FIN queued
+    bool time_wait_due_ = false;  // the peer's FIN took us to TIME-WAIT: ACK it, then go
+    bool peer_offered_ws_ = false;
+    bool oow_acked_ = false;
+    TcpCloseReason close_reason_ = TcpCloseReason::closed;
+    uint16_t service_ = 0;
+    uint16_t peer_mss_ = 536;
+    unsigned core_ = 0;
+    SeqNum iss_;
+    SeqNum irs_;
+    SeqNum fin_seq_;
+    SeqNum peer_fin_seq_;
+    uint32_t syn_tries_ = 0;
     // ACKs for segments that failed a check, rate-limited (oow_ack_allowed).
     static constexpr Nanos kOowAckInterval = ms(500);
     TimePoint last_oow_ack_;
-    bool oow_acked_ = false;
-
     // RFC 5961 §7: challenge ACKs allowed in the current second.
     TimePoint challenge_window_;
     uint32_t challenges_ = 0;
-
-    core::Timer rtx_timer_;       // retransmission, SYN retry, persist
-    core::Timer delack_timer_;    // delayed ACK
-    core::Timer lost_rxt_timer_;  // a retransmission in recovery that was lost too
 };
 
 }  // namespace portway::tcp

@@ -67,7 +67,9 @@ void Connection::segment_in(const SegmentIn& s) {
     if (released())
         return;
     // Eighth: FIN (perhaps out of order: it is processed when RCV.NXT gets there).
-    if (h.control == wire::TcpControl::fin && !peer_fin_) {
+    // A FIN behind bytes that have no buffer waits: those bytes may yet be
+    // taken back (keep_unread), and the peer resends the FIN with them.
+    if (h.control == wire::TcpControl::fin && !peer_fin_ && !fresh_unbacked_) {
         peer_fin_ = true;
         peer_fin_seq_ = seq + static_cast<uint32_t>(h.payload_len);
     }
@@ -244,10 +246,8 @@ bool Connection::ack_input(const SegmentIn& s) {
         for (std::size_t i = 0; i < h.options.sack_count; ++i)
             blocks[i] = {SeqNum(h.options.sack_blocks[i].left),
                          SeqNum(h.options.sack_blocks[i].right)};
-        newly_sacked = scoreboard_
-                           .on_ack(seq_max(ack, snd_una_), snd_max_,
-                                   std::span<const SeqRange>(blocks.data(), h.options.sack_count))
-                           .newly_sacked;
+        newly_sacked = record_sack(seq_max(ack, snd_una_),
+                                   std::span<const SeqRange>(blocks.data(), h.options.sack_count));
     }
     const uint32_t old_window = snd_wnd_;
     if (ack > snd_una_) {
@@ -412,8 +412,22 @@ void Connection::data_input(const SegmentIn& s) {
     const SeqNum seq(h.seq);
     const uint32_t len = h.payload_len;
     const bool had_holes = reassembly_.range_count() > 0;
+    // In order, with nothing held: the handler reads it from the packet.
+    const bool direct =
+        seq <= rcv_nxt_ && !had_holes && recv_buf_.empty() && app_knows_ && handler_ != nullptr;
+    bool unbacked = false;
+    if (seq + len > rcv_nxt_ && !take_receive_buffer()) {
+        // No receive buffer free on this core. Bytes the handler reads in
+        // place need none, unless it leaves some (keep_unread); anything
+        // else is dropped unacknowledged, and the peer resends it.
+        if (!direct) {
+            ack_now_ = true;
+            return;
+        }
+        unbacked = true;
+    }
     const uint32_t room = std::min<uint32_t>(rcv_adv_ - rcv_nxt_, recv_buf_.free());
-    const ReassemblyInsert ins = reassembly_.insert(seq, len, room);
+    const ReassemblyInsert ins = track_segment(seq, len, room);
     switch (ins.status) {
         case ReassemblyStatus::duplicate:
             dsack_ = ins.duplicate;
@@ -440,6 +454,7 @@ void Connection::data_input(const SegmentIn& s) {
         const uint32_t n = reassembly_.pop_contiguous(rcv_nxt_);
         rcv_nxt_ += n;
         fresh_ = fresh;
+        fresh_unbacked_ = unbacked;
         events_ |= kData;
     } else {
         uint32_t at = recv_buf_.size() + (ins.fresh.begin - rcv_nxt_);
@@ -470,13 +485,10 @@ void Connection::data_input(const SegmentIn& s) {
 void Connection::absorb_fresh() {
     if (fresh_.empty())
         return;
-    uint32_t at = 0;
-    fresh_.for_each_segment([&](std::span<const uint8_t> p) {
-        recv_buf_.write_at(recv_buf_.size() + at, p);
-        at += static_cast<uint32_t>(p.size());
-    });
-    recv_buf_.commit(at);
+    const PayloadView fresh = fresh_;
     fresh_ = PayloadView();
+    fresh_unbacked_ = false;
+    keep_unread(fresh);
 }
 
 void Connection::deliver_data() {
@@ -489,12 +501,8 @@ void Connection::deliver_data() {
         const PayloadView fresh = fresh_;
         fresh_ = PayloadView();
         const uint32_t taken = std::min(handler_->on_data(*context_, *this, fresh), fresh.size());
-        uint32_t at = 0;
-        fresh.sub(taken, fresh.size() - taken).for_each_segment([&](std::span<const uint8_t> p) {
-            recv_buf_.write_at(recv_buf_.size() + at, p);
-            at += static_cast<uint32_t>(p.size());
-        });
-        recv_buf_.commit(at);
+        fresh_unbacked_ = false;
+        keep_unread(fresh.sub(taken, fresh.size() - taken));
         return;
     }
     if (recv_buf_.empty())

@@ -49,7 +49,10 @@ wire::TcpRepr Connection::header(SeqNum seq, uint8_t flags) {
 
 uint16_t Connection::advertise_window() {
     const uint32_t limit = uint32_t{0xFFFF} << rcv_shift_;
-    const uint32_t room = std::min(recv_buf_.free(), limit);
+    // With no receive buffer to be had on this core, the window does not
+    // open further (it never shrinks below what was offered, below).
+    const bool may_buffer = recv_buf_.attached() || host_->memory().receive.available();
+    const uint32_t room = may_buffer ? std::min(recv_buf_.free(), limit) : 0;
     SeqNum edge = rcv_nxt_ + room;
     // Receiver-side silly-window avoidance (RFC 9293 §3.8.6.2.2): move the
     // right edge only by min(half the buffer, one MSS) or more.

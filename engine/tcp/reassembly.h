@@ -5,11 +5,12 @@
 // older copies it may free, and what to deliver once RCV.NXT moves.
 //
 // Ranges are merged as they touch, so at most one can start at RCV.NXT.
-// Capacity (the number of separate ranges) is fixed at construction; when
-// it is exhausted a segment that would open a new range is refused (the
-// peer retransmits it) while one that extends or fills between existing
-// ranges is still taken. In-order data should be delivered directly and
-// not inserted, so a full tracker never blocks progress.
+// One range is held inline; more need storage the owner attaches from a
+// per-core pool when insert() says no_room, and detaches once at most one
+// range is left (range_set.h). When the storage is exhausted a segment that would open a new range
+// is refused (the peer retransmits it) while one that extends or fills between existing ranges is
+// still taken. In-order data should be delivered directly and not inserted, so a full tracker never
+// blocks progress.
 #pragma once
 
 #include <cstddef>
@@ -46,8 +47,16 @@ struct ReassemblyInsert {
 
 class ReassemblyTracker {
   public:
-    explicit ReassemblyTracker(std::size_t capacity = 32, SeqNum rcv_nxt = SeqNum{})
+    // One range, inline; attach() for more.
+    ReassemblyTracker() = default;
+    // Storage of its own for `capacity` ranges (tests).
+    explicit ReassemblyTracker(std::size_t capacity, SeqNum rcv_nxt = SeqNum{})
         : ranges_(capacity), rcv_nxt_(rcv_nxt) {}
+
+    using Entry = SeqRangeSet::Entry;
+    void attach(std::span<Entry> storage) { ranges_.attach(storage); }
+    Entry* detach() { return ranges_.detach(); }
+    bool has_storage() const { return ranges_.has_storage(); }
 
     // Starts afresh (a new connection: RCV.NXT = IRS + 1).
     void reset(SeqNum rcv_nxt) {

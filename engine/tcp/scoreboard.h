@@ -12,7 +12,10 @@
 // Simplifications against RFC 6675: a SACKed range counts as one SACKed
 // "segment" for IsLost's DupThresh rule (the byte rule catches long
 // ranges), and everything unSACKed below HighRxt counts as retransmitted.
-// When the storage is full a block that would need a new range is dropped:
+// One range is held inline; more need storage the owner attaches from a
+// per-core pool when on_ack() reports dropped blocks (and then offers the
+// blocks again), detached once at most one range is left. When the storage
+// is full, or none can be had, a block that would need a new range is dropped:
 // the scoreboard then under-reports, which only costs a needless
 // retransmission, never a stall.
 #pragma once
@@ -40,12 +43,25 @@ class SackScoreboard {
     // RFC 6675 §2: DupThresh.
     static constexpr uint32_t kDupThresh = 3;
 
-    explicit SackScoreboard(std::size_t capacity = 32, SeqNum snd_una = SeqNum{})
+    // One range, inline; attach() for more.
+    SackScoreboard() = default;
+    // Storage of its own for `capacity` ranges (tests).
+    explicit SackScoreboard(std::size_t capacity, SeqNum snd_una = SeqNum{})
         : ranges_(capacity), snd_una_(snd_una) {}
+
+    using Entry = SeqRangeSet::Entry;
+    void attach(std::span<Entry> storage) { ranges_.attach(storage); }
+    Entry* detach() { return ranges_.detach(); }
+    bool has_storage() const { return ranges_.has_storage(); }
 
     void reset(SeqNum snd_una) {
         ranges_.clear();
         snd_una_ = snd_una;
+    }
+    // SND.UNA moved on an ACK without SACK blocks: forget what it covers.
+    void trim(SeqNum snd_una) {
+        snd_una_ = seq_max(snd_una_, snd_una);
+        ranges_.trim_below(snd_una_);
     }
 
     // An acceptable ACK (SND.UNA =< SEG.ACK =< SND.NXT, checked by the

@@ -32,9 +32,32 @@ std::unique_ptr<TcpLayer> TcpLayer::create(const TcpSetup& setup, WorkerCounters
                                            core::TimerWheel& wheel, TimePoint now) {
     std::unique_ptr<TcpLayer> layer(new (std::nothrow)
                                         TcpLayer(setup, counters, pool, ip, wheel, now));
-    if (layer == nullptr || (layer->buffers_.data() == nullptr && layer->capacity_ != 0))
+    if (layer == nullptr || !layer->memory_.valid())
         return nullptr;
     return layer;
+}
+
+TcpMemorySizes TcpLayer::memory_sizes(const TcpConfig& c) {
+    TcpMemorySizes s;
+    s.send_buffer = c.send_buffer;
+    s.receive_buffer = c.receive_buffer;
+    // A connection holds at most one of each buffer and two tracker blocks.
+    s.buffers = std::min(c.buffers, c.max_connections);
+    s.trackers =
+        static_cast<uint32_t>(std::min<uint64_t>(c.trackers, uint64_t{c.max_connections} * 2));
+    s.tracker_ranges = std::max<uint32_t>(c.reassembly_ranges, 2);
+    return s;
+}
+
+std::size_t TcpLayer::memory_needed(const TcpConfig& c) {
+    // Per slot: the control block, its tuple-map share (at most 8/3 slots
+    // of the map: a power of two above 4/3 of the capacity), the slot's
+    // use, free-list, ready-ring and wait-list entries.
+    const std::size_t map_slot = sizeof(FourTuple) + sizeof(uint32_t) + 4;
+    const std::size_t per_slot = sizeof(Connection) + map_slot * 8 / 3 + sizeof(SlotUse) +
+                                 sizeof(uint32_t) + sizeof(Connection*) * 2 + sizeof(uint32_t) * 2;
+    const std::size_t time_wait = std::size_t{c.time_wait_entries} * (sizeof(TimeWaitEntry) + 40);
+    return per_slot * c.max_connections + time_wait + TcpMemory::footprint(memory_sizes(c));
 }
 
 TcpLayer::TcpLayer(const TcpSetup& setup, WorkerCounters& counters, rte_mempool* pool,
@@ -53,6 +76,7 @@ TcpLayer::TcpLayer(const TcpSetup& setup, WorkerCounters& counters, rte_mempool*
       table_(setup.config->max_connections, TupleHash::from(setup.secret)),
       time_wait_(setup.config->time_wait_entries, from_seconds(setup.config->time_wait_s),
                  TupleHash::from(SipKey{setup.secret.k1, setup.secret.k0})),
+      memory_(memory_sizes(*setup.config)),
       tcp_(counters.tcp) {
     const TcpConfig& c = config_;
     const int mtu_mss = setup.mtu - 40;
@@ -76,16 +100,13 @@ TcpLayer::TcpLayer(const TcpSetup& setup, WorkerCounters& counters, rte_mempool*
     capacity_ = c.max_connections;
     conns_ = std::make_unique<Connection[]>(capacity_);
     slot_use_.assign(capacity_, SlotUse::free);
-    // Pages are touched only as connections use them (core/lazy_pages.h).
-    buffers_ =
-        core::LazyPages((std::size_t{c.send_buffer} + c.receive_buffer) * std::size_t{capacity_});
     free_.reserve(capacity_);
     released_.reserve(capacity_);
     ready_.assign(capacity_ + 1, nullptr);
-    for (uint32_t i = capacity_; i-- > 0 && buffers_.data() != nullptr;) {
-        attach_slot_buffers(i);
+    wait_next_.assign(capacity_, kNotWaiting);
+    wait_prev_.assign(capacity_, kNotWaiting);
+    for (uint32_t i = capacity_; i-- > 0;)
         free_.push_back(i);
-    }
     next_ephemeral_ = static_cast<uint16_t>(kEphemeralFirst + (core_ * 977) % 16000);
 }
 
@@ -114,13 +135,6 @@ bool TcpLayer::owns(const FourTuple& t) const {
     return cores_ <= 1 || rss_owner(rss_hash(t.remote_addr.value(), t.local_addr.value(),
                                              t.remote_port, t.local_port),
                                     cores_) == core_;
-}
-
-void TcpLayer::attach_slot_buffers(uint32_t slot) {
-    const std::size_t send = config_.send_buffer;
-    const std::size_t receive = config_.receive_buffer;
-    uint8_t* base = buffers_.data() + (send + receive) * slot;
-    conns_[slot].attach_buffers({base, send}, {base + send, receive});
 }
 
 Connection* TcpLayer::find(const FourTuple& tuple) {
@@ -428,13 +442,53 @@ void TcpLayer::ready(Connection& c) {
 }
 
 void TcpLayer::settle_now() {
-    while (ready_count_ != 0) {
-        Connection* c = ready_[ready_head_];
-        ready_head_ = static_cast<uint32_t>((ready_head_ + 1) % ready_.size());
-        --ready_count_;
-        c->dispatch();
-    }
+    do {
+        while (ready_count_ != 0) {
+            Connection* c = ready_[ready_head_];
+            ready_head_ = static_cast<uint32_t>((ready_head_ + 1) % ready_.size());
+            --ready_count_;
+            c->dispatch();
+        }
+    } while (wake_buffer_waiters());
     reclaim();
+}
+
+void TcpLayer::wait_for_buffer(Connection& c) {
+    const uint32_t slot = slot_of(c);
+    if (wait_prev_[slot] != kNotWaiting)
+        return;
+    wait_prev_[slot] = wait_tail_;
+    wait_next_[slot] = kNone;
+    if (wait_tail_ != kNone) {
+        wait_next_[wait_tail_] = slot;
+    } else {
+        wait_head_ = slot;
+    }
+    wait_tail_ = slot;
+}
+
+void TcpLayer::unwait(uint32_t slot) {
+    if (wait_prev_[slot] == kNotWaiting)
+        return;
+    const uint32_t prev = wait_prev_[slot];
+    const uint32_t next = wait_next_[slot];
+    (prev != kNone ? wait_next_[prev] : wait_head_) = next;
+    (next != kNone ? wait_prev_[next] : wait_tail_) = prev;
+    wait_prev_[slot] = wait_next_[slot] = kNotWaiting;
+}
+
+bool TcpLayer::wake_buffer_waiters() {
+    // One waiter per free buffer: each takes one when its handler sends
+    // again (on_writable), and one that cannot waits again at the end.
+    uint32_t n = memory_.send.capacity() - memory_.send.in_use();
+    bool woke = false;
+    while (n-- > 0 && wait_head_ != kNone) {
+        const uint32_t slot = wait_head_;
+        unwait(slot);
+        conns_[slot].buffer_available();
+        woke = true;
+    }
+    return woke && ready_count_ != 0;
 }
 
 void TcpLayer::reclaim() {
@@ -461,10 +515,11 @@ void TcpLayer::reclaim() {
         const ConnectionState& state = service_state_[c->service()].service.state;
         if (!state.empty())
             state.destroy(state_of(slot));
-        // A fresh control block in the same slot, on the same buffers.
+        // Its chunks back to the pools, and a fresh control block.
+        unwait(slot);
+        c->release_memory();
         std::destroy_at(c);
         std::construct_at(c);
-        attach_slot_buffers(slot);
         slot_use_[slot] = SlotUse::free;
         free_.push_back(slot);
     }

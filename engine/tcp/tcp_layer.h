@@ -17,8 +17,11 @@
 // The layer needs no EAL: its tables are plain memory (the tuple map is
 // core/fixed_hash_map.h), its packets come from the mempool it is given,
 // its clock is the `now` its owner sets — so the test kit runs it on a
-// simulated network. Sizes are fixed at construction: connection slots with
-// their buffers and per-connection service state, the tuple map, TIME-WAIT.
+// simulated network. Sizes are fixed at construction: connection slots and
+// per-connection service state, the tuple map, TIME-WAIT, and the pools of
+// buffers and tracker storage connections borrow while they hold data
+// (tcp_memory.h). memory_needed() says how much that is before any of it is
+// made, so a size the machine cannot hold is refused before start.
 #pragma once
 
 #include <rte_mbuf.h>
@@ -39,6 +42,7 @@
 #include "tcp/connection.h"
 #include "tcp/isn.h"
 #include "tcp/syn_cookie.h"
+#include "tcp/tcp_memory.h"
 #include "tcp/time_wait.h"
 
 namespace portway::tcp {
@@ -67,6 +71,11 @@ class TcpLayer final : public ConnectionHost {
                                             rte_mempool* pool, ip::Output& ip,
                                             core::TimerWheel& wheel, TimePoint now);
     ~TcpLayer() override;
+
+    // The pools' sizes for `config`, and the bytes one core's layer may
+    // come to hold with every pool in use (the service state aside).
+    static TcpMemorySizes memory_sizes(const TcpConfig& config);
+    static std::size_t memory_needed(const TcpConfig& config);
 
     // Before any traffic: the services, by the ids the port table uses.
     void set_services(std::vector<TcpService> services);
@@ -111,6 +120,10 @@ class TcpLayer final : public ConnectionHost {
     void on_time_wait(const Connection& c) override;
     void on_released(Connection& c) override;
     void ready(Connection& c) override;
+    TcpMemory& memory() override { return memory_; }
+    void wait_for_buffer(Connection& c) override;
+
+    const TcpMemory& memory() const { return memory_; }
 
   private:
     struct ServiceState {
@@ -123,6 +136,10 @@ class TcpLayer final : public ConnectionHost {
     TcpLayer(const TcpSetup& setup, WorkerCounters& counters, rte_mempool* pool, ip::Output& ip,
              core::TimerWheel& wheel, TimePoint now);
     void settle_now();
+    // Wakes connections waiting for a send buffer, as many as are free;
+    // whether it woke any.
+    bool wake_buffer_waiters();
+    void unwait(uint32_t slot);
 
     void listen_input(const FourTuple& tuple, const SegmentIn& segment, int service);
     void time_wait_input(TimeWaitEntry& entry, const SegmentIn& segment, int service);
@@ -135,8 +152,6 @@ class TcpLayer final : public ConnectionHost {
     // A slot for `tuple`, with `service`'s state made in it.
     Connection* allocate(const FourTuple& tuple, SlotUse use, uint16_t service);
     void reclaim();
-    // Gives slot `slot` its fixed share of the per-core buffer slab.
-    void attach_slot_buffers(uint32_t slot);
     uint32_t slot_of(const Connection& c) const { return static_cast<uint32_t>(&c - conns_.get()); }
     void* state_of(uint32_t slot) const { return state_slab_.data() + state_stride_ * slot; }
     bool owns(const FourTuple& tuple) const;
@@ -158,7 +173,15 @@ class TcpLayer final : public ConnectionHost {
     uint32_t capacity_ = 0;
     std::unique_ptr<Connection[]> conns_;
     std::vector<SlotUse> slot_use_;
-    core::LazyPages buffers_;
+    TcpMemory memory_;
+    // Slots waiting for a send buffer, oldest first: a list threaded through
+    // wait_next_/wait_prev_ (kNotWaiting when a slot is not on it).
+    static constexpr uint32_t kNone = UINT32_MAX;
+    static constexpr uint32_t kNotWaiting = UINT32_MAX - 1;
+    std::vector<uint32_t> wait_next_;
+    std::vector<uint32_t> wait_prev_;
+    uint32_t wait_head_ = kNone;
+    uint32_t wait_tail_ = kNone;
     core::LazyPages state_slab_;
     std::size_t state_stride_ = 0;
     std::vector<uint32_t> free_;

@@ -686,7 +686,7 @@ BUG_REASONS = ["tx_refused", "no_mbuf", "arp_malformed", "ip_truncated", "ip_bad
 # them as tcp_listen_invalid, or as tcp_bad_cookie while SYN cookies it sent may still be
 # answered (test_tcp_many.py, whose 1,000 SYNs fill backlogs, leaves that one out).
 TCP_BUG_REASONS = ["tcp_malformed", "tcp_bad_checksum", "tcp_backlog_full", "tcp_conn_limit", "tcp_bad_cookie",
-                   "tcp_no_data_space", "tcp_after_close"]
+                   "tcp_no_data_space", "tcp_no_buffer", "tcp_no_tracker", "tcp_after_close"]
 
 
 def check_no_bug_drops(results: Results, eng: Engine, name: str = "no-drops-of-valid-traffic", extra=()) -> dict:

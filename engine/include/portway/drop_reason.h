@@ -78,6 +78,8 @@ namespace portway {
     X(tcp_challenge_limited, "challenge ACK suppressed by the per-connection limit")        \
     X(tcp_time_wait, "segment to a connection in TIME-WAIT (ACK or RST answered)")          \
     X(tcp_no_data_space, "data beyond what the receive buffer can hold")                    \
+    X(tcp_no_buffer, "no free send/receive buffer on the core: send blocked, data resent")  \
+    X(tcp_no_tracker, "no free out-of-order tracker on the core: segment or SACK not kept") \
     X(tcp_after_close, "data arriving after the application closed (RST sent)")
 
 enum class DropReason : uint16_t {

@@ -41,6 +41,12 @@ struct TcpConfig {
     uint32_t retries = 15;                  // data retransmissions (R2, RFC 9293 §3.8.3)
     uint32_t challenge_acks_per_s = 10;     // per connection (RFC 5961 §7)
     uint32_t reassembly_ranges = 32;        // out-of-order holes tracked per connection
+    // Lent to connections while they hold data, given back when drained:
+    // send buffers, and as many receive buffers (at most one per connection).
+    uint32_t buffers = 4096;
+    // Out-of-order tracker blocks (reassembly_ranges ranges each), lent to a
+    // connection while more than one range is out of order.
+    uint32_t trackers = 4096;
 };
 
 struct StackConfig {

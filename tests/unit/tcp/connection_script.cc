@@ -20,6 +20,16 @@ uint8_t stream_byte(uint32_t offset, uint8_t salt) {
 
 namespace {
 
+TcpMemorySizes memory_sizes(const ScriptConfig& config) {
+    TcpMemorySizes m;
+    m.send_buffer = config.send_buffer;
+    m.receive_buffer = config.recv_buffer;
+    m.buffers = config.buffers;
+    m.trackers = config.trackers;
+    m.tracker_ranges = config.params.reassembly_ranges;
+    return m;
+}
+
 const Ipv4Address kLocalAddr(0xc6120001);
 const Ipv4Address kRemoteAddr(0xc6120002);
 
@@ -314,9 +324,13 @@ bool matches(const Num& n, uint32_t v) {
 
 // ---- FakeHost ----
 
-FakeHost::FakeHost(const ConnectionParams& params, uint32_t ts_offset,
+FakeHost::FakeHost(const ConnectionParams& params, const TcpMemorySizes& memory, uint32_t ts_offset,
                    std::vector<std::string>* events)
-    : params_(params), ts_offset_(ts_offset), events_(events), wheel_(ms(1), TimePoint{}) {}
+    : params_(params),
+      memory_(memory),
+      ts_offset_(ts_offset),
+      events_(events),
+      wheel_(ms(1), TimePoint{}) {}
 
 void FakeHost::advance_to(TimePoint t) {
     // One due time after another, so that each timer sees the time it was
@@ -340,10 +354,18 @@ void FakeHost::advance_to(TimePoint t) {
 }
 
 void FakeHost::settle() {
-    while (ready_ != nullptr) {
-        Connection* c = ready_;
-        ready_ = nullptr;
-        c->dispatch();
+    for (;;) {
+        while (ready_ != nullptr) {
+            Connection* c = ready_;
+            ready_ = nullptr;
+            c->dispatch();
+        }
+        // What TcpLayer does for a connection that waits for a send buffer.
+        if (waiting_ == nullptr || !memory_.send.available())
+            break;
+        std::exchange(waiting_, nullptr)->buffer_available();
+        if (ready_ == nullptr)
+            break;
     }
 }
 
@@ -447,12 +469,8 @@ void RecordingHandler::on_closed(Context&, TcpStream&, TcpCloseReason reason) {
 
 Script::Script(const ScriptConfig& config)
     : config_(config),
-      send_storage_(config.send_buffer),
-      recv_storage_(config.recv_buffer),
       app_(&events_),
-      host_(config.params, config.ts_offset, &events_) {
-    conn_.attach_buffers(send_storage_, recv_storage_);
-}
+      host_(config.params, memory_sizes(config), config.ts_offset, &events_) {}
 
 uint32_t Script::send(uint32_t n) {
     std::vector<uint8_t> bytes(n);

@@ -94,7 +94,8 @@ struct Sent {
 
 class FakeHost final : public ConnectionHost {
   public:
-    FakeHost(const ConnectionParams& params, uint32_t ts_offset, std::vector<std::string>* events);
+    FakeHost(const ConnectionParams& params, const TcpMemorySizes& memory, uint32_t ts_offset,
+             std::vector<std::string>* events);
 
     // Runs the clock to `t`, firing each timer at the time it is due.
     void advance_to(TimePoint t);
@@ -111,6 +112,8 @@ class FakeHost final : public ConnectionHost {
     void on_time_wait(const Connection& c) override;
     void on_released(Connection& c) override;
     void ready(Connection& c) override { ready_ = &c; }
+    TcpMemory& memory() override { return memory_; }
+    void wait_for_buffer(Connection& c) override { waiting_ = &c; }
 
     uint64_t drops(DropReason reason) const { return drops_[static_cast<std::size_t>(reason)]; }
     std::vector<Sent>& sent() { return sent_; }
@@ -131,6 +134,8 @@ class FakeHost final : public ConnectionHost {
 
   private:
     ConnectionParams params_;
+    TcpMemory memory_;
+    Connection* waiting_ = nullptr;  // for a send buffer
     uint32_t ts_offset_;
     std::vector<std::string>* events_;
     TimePoint now_{};
@@ -181,6 +186,9 @@ struct ScriptConfig {
     uint32_t peer_ts_base = 0;  // the peer's TSval base
     uint32_t send_buffer = 64 * 1024;
     uint32_t recv_buffer = 64 * 1024;
+    // The host's pools (a script's one connection needs one of each).
+    uint32_t buffers = 1;
+    uint32_t trackers = 2;
     FourTuple tuple{Ipv4Address(0xc6120001), Ipv4Address(0xc6120002), 80,
                     40000};  // 198.18.0.1:80 <- 198.18.0.2:40000
     uint16_t service = 80;
@@ -233,8 +241,6 @@ class Script {
 
     ScriptConfig config_;
     std::vector<std::string> events_;
-    std::vector<uint8_t> send_storage_;
-    std::vector<uint8_t> recv_storage_;
     // Destroyed after the host: the wheel disarms the connection's timers.
     Connection conn_;
     RecordingHandler app_;
