@@ -102,6 +102,14 @@ class RouteTable {
         for (unsigned i = 0; i < n; ++i)
             hops[i] = (hops[i] & RTE_LPM_LOOKUP_SUCCESS) != 0 ? hops[i] & 0x00FFFFFF : default_hop_;
     }
+    // rte_lpm's own entries for `n` destinations, for a caller that folds
+    // the conversion (hop_of_entry()) into its own loop over the burst.
+    void lookup_entries(const uint32_t* destinations, uint32_t* entries, unsigned n) const {
+        rte_lpm_lookup_bulk(lpm_, destinations, entries, n);
+    }
+    uint32_t hop_of_entry(uint32_t entry) const {
+        return likely((entry & RTE_LPM_LOOKUP_SUCCESS) != 0) ? entry & 0x00FFFFFF : default_hop_;
+    }
     const Hop& hop(uint32_t index) const { return hops_[index]; }
     uint32_t hop_count() const { return static_cast<uint32_t>(hops_.size()); }
     const std::vector<Route>& routes() const { return routes_; }

@@ -75,6 +75,7 @@ RouterStage::RouterStage(const Router::Shared& shared, Worker& worker, rte_mempo
         const Hop& h = shared.routes.hop(i);
         Resolved& r = resolved_[i];
         r.port = h.port;
+        r.mtu = shared.by_port[h.port] != nullptr ? shared.by_port[h.port]->mtu : 0;
         if (h.lladdr && shared.by_port[h.port] != nullptr) {
             std::memcpy(r.macs, h.lladdr->octets().data(), 6);
             std::memcpy(r.macs + 6, shared.by_port[h.port]->mac.octets().data(), 6);
@@ -83,7 +84,63 @@ RouterStage::RouterStage(const Router::Shared& shared, Worker& worker, rte_mempo
     }
 }
 
-bool RouterStage::admit(Worker& worker, const Interface& in, rte_mbuf* m) {
+// The checksum of a 20-byte header verifies (RFC 1071): five 32-bit words
+// summed as loaded, carries folded at the end (§2: the sum does not depend
+// on byte order). wire::internet_checksum() takes any length, out of line;
+// this is its case for the one header length the forwarding path sees.
+inline bool minimal_header_checksum_ok(std::span<const uint8_t> header) {
+    uint64_t sum = 0;
+    for (std::size_t at = 0; at < wire::ipv4::kMinHeaderLen; at += 4) {
+        uint32_t word;
+        std::memcpy(&word, header.data() + at, 4);
+        sum += word;
+    }
+    sum = (sum & 0xFFFFFFFF) + (sum >> 32);
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    return sum == 0xFFFF;
+}
+
+// Source and destination octets that are never forwarded (RFC 1812 §5.3.7,
+// §4.2.2.11): 0/8, 127/8, and 224/3 (multicast, class E, broadcast).
+inline bool unroutable(Ipv4Address a) {
+    const auto first = static_cast<uint8_t>(a.value() >> 24);
+    return first == 127 || static_cast<uint8_t>(first - 1) >= 223;
+}
+
+inline bool RouterStage::admit(Worker& worker, const Interface& in, rte_mbuf* m) {
+    constexpr uint16_t kMinFrame = kEthernet + wire::ipv4::kMinHeaderLen;
+    if (unlikely(m->data_len < kMinFrame))
+        return admit_slow(worker, in, m);
+    const std::span<uint8_t> frame(rte_pktmbuf_mtod(m, uint8_t*), m->data_len);
+    const auto eth = wire::EthernetView::unchecked(frame);
+    const auto ip = wire::Ipv4View::unchecked(frame.subspan(kEthernet));
+    // RFC 1812 §5.2.2 as below in admit_slow(), for a header without options.
+    // The destination MAC compared in place: a MacAddress built per packet
+    // costs a dozen stores.
+    if (unlikely(eth.tagged() || eth.ethertype() != wire::EtherType::ipv4 ||
+                 std::memcmp(frame.data(), in.mac.octets().data(), MacAddress::kSize) != 0 ||
+                 ip.version() != 4 || ip.header_len() != wire::ipv4::kMinHeaderLen))
+        return admit_slow(worker, in, m);
+    const uint16_t total = ip.total_length();
+    if (unlikely(total < wire::ipv4::kMinHeaderLen || total > m->data_len - kEthernet)) {
+        worker.drop(m, DropReason::ip_bad_total_length);
+        return false;
+    }
+    const uint64_t verdict = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+    if (unlikely(verdict == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+                 (verdict != RTE_MBUF_F_RX_IP_CKSUM_GOOD && shared_.config.software_checksum &&
+                  !minimal_header_checksum_ok(ip.header())))) {
+        worker.drop(m, DropReason::ip_bad_checksum);
+        return false;
+    }
+    if (unlikely(unroutable(ip.src()) || unroutable(ip.dst()) || ip.ttl() <= 1))
+        return admit_slow(worker, in, m);  // to be dropped: the slow path says why
+    return true;
+}
+
+bool RouterStage::admit_slow(Worker& worker, const Interface& in, rte_mbuf* m) {
     const auto frame = first_segment(m, 0);
     if (unlikely(frame.size() < kEthernet)) {
         worker.drop(m, DropReason::l2_too_short);
@@ -121,11 +178,13 @@ bool RouterStage::admit(Worker& worker, const Interface& in, rte_mbuf* m) {
     }
     const Ipv4Address src = ip->src();
     const Ipv4Address dst = ip->dst();
-    if (unlikely(src.is_multicast() || src.is_broadcast() || martian(src))) {
+    if (unlikely(src.is_multicast() || src.is_broadcast() || martian(src) ||
+                 (src.value() >> 28) == 0xF)) {
         worker.drop(m, DropReason::ip_bad_source);
         return false;
     }
-    if (unlikely(dst.is_multicast() || dst.is_broadcast() || martian(dst))) {
+    if (unlikely(dst.is_multicast() || dst.is_broadcast() || martian(dst) ||
+                 (dst.value() >> 28) == 0xF)) {
         worker.drop(m, DropReason::fwd_bad_destination);
         return false;
     }
@@ -188,7 +247,7 @@ void RouterStage::resolve_slow(Worker& worker, rte_mbuf* m, uint32_t hop, Ipv4Ad
     arp_.send(out, m, next, now_);
 }
 
-inline void RouterStage::forward(Worker& worker, rte_mbuf* m, uint32_t hop) {
+inline void RouterStage::forward(Worker& worker, rte_mbuf* m, uint32_t hop, Out& out) {
     if (unlikely(hop == RouteTable::kNoHop)) {
         icmp_error(worker, m, false);
         worker.drop(m, DropReason::ip_no_route);
@@ -197,21 +256,20 @@ inline void RouterStage::forward(Worker& worker, rte_mbuf* m, uint32_t hop) {
     uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
     auto ip = wire::MutIpv4View::unchecked(
         std::span<uint8_t>(frame + kEthernet, m->data_len - kEthernet));
-    const Hop& h = shared_.routes.hop(hop);
-    const Interface& out = *shared_.by_port[h.port];
-    if (unlikely(ip.total_length() > out.mtu)) {
+    const Resolved& r = resolved_[hop];
+    if (unlikely(ip.total_length() > r.mtu)) {
         worker.drop(m, DropReason::fwd_too_big);
         return;
     }
-    const Resolved& r = resolved_[hop];
     if (likely(r.valid_until > now_)) {
         ip.decrement_ttl();
         std::memcpy(frame, r.macs, 12);
-        worker.send(r.port, m);
+        out.push(r.port, m);
         return;
     }
+    const Hop& h = shared_.routes.hop(hop);
     const Ipv4Address dst = ip.dst();
-    if (h.connected() && out.is_local(dst)) {
+    if (h.connected() && shared_.by_port[h.port]->is_local(dst)) {
         worker.drop(m, DropReason::fwd_local);
         return;
     }
@@ -227,7 +285,7 @@ void RouterStage::on_burst(Worker& worker, uint16_t port, rte_mbuf** pkts, uint1
     }
     rte_mbuf* kept[kMaxBurst];
     uint32_t destinations[kMaxBurst];
-    uint32_t hops[kMaxBurst];
+    uint32_t entries[kMaxBurst];
     uint16_t k = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (i + 4 < n)
@@ -235,14 +293,22 @@ void RouterStage::on_burst(Worker& worker, uint16_t port, rte_mbuf** pkts, uint1
         rte_mbuf* m = pkts[i];
         if (likely(admit(worker, *in, m))) {
             kept[k] = m;
-            destinations[k] = wire::load_be32(
-                rte_pktmbuf_mtod_offset(m, const uint8_t*, kEthernet + wire::ipv4::kDst));
+            destinations[k] = wire::Ipv4View::unchecked(first_segment(m, kEthernet)).dst().value();
             ++k;
         }
     }
-    shared_.routes.hop_indices(destinations, hops, k);
+    // One bulk lookup: the reads of the whole burst overlap.
+    shared_.routes.lookup_entries(destinations, entries, k);
+    Out out;
     for (uint16_t j = 0; j < k; ++j)
-        forward(worker, kept[j], hops[j]);
+        forward(worker, kept[j], shared_.routes.hop_of_entry(entries[j]), out);
+    if (likely(!out.mixed)) {
+        if (out.n != 0)
+            worker.send_burst(out.ports[0], out.pkts, out.n);
+        return;
+    }
+    for (uint16_t j = 0; j < out.n; ++j)
+        worker.send(out.ports[j], out.pkts[j]);
 }
 
 void RouterStage::on_poll(Worker& /*worker*/, uint64_t now_tsc) {

@@ -55,16 +55,34 @@ class RouterStage final : public PacketStage {
   private:
     // What this core knows of a next hop's link: both MACs as they go into
     // the frame (destination then source), the port, and until when.
+    // The output port's MTU is kept here too, so that the common case
+    // reads one entry per packet.
     struct Resolved {
         uint8_t macs[12];
         uint16_t port;
+        uint16_t mtu;
         TimePoint valid_until;
+    };
+    // What a burst sends: in one send_burst when it all leaves by one port.
+    struct Out {
+        rte_mbuf* pkts[kMaxBurst];
+        uint16_t ports[kMaxBurst];
+        uint16_t n = 0;
+        bool mixed = false;
+        void push(uint16_t port, rte_mbuf* m) {
+            mixed |= n != 0 && port != ports[0];
+            ports[n] = port;
+            pkts[n++] = m;
+        }
     };
 
     // The checks of one frame; false when it was consumed (dropped, ARP).
+    // The common case (untagged, to us, no IP options) inline; anything
+    // else through admit_slow(), which checks with the full views.
     bool admit(Worker& worker, const Interface& in, rte_mbuf* m);
+    bool admit_slow(Worker& worker, const Interface& in, rte_mbuf* m);
     // One admitted packet with its next hop's index.
-    void forward(Worker& worker, rte_mbuf* m, uint32_t hop);
+    void forward(Worker& worker, rte_mbuf* m, uint32_t hop, Out& out);
     void resolve_slow(Worker& worker, rte_mbuf* m, uint32_t hop, Ipv4Address destination);
     void icmp_error(Worker& worker, rte_mbuf* m, bool ttl);
 
