@@ -110,6 +110,9 @@ def main() -> int:
     ap.add_argument("--off-link", action="store_true",
                     help="flows from sources behind a gateway: 198.19.0.0/16, then the next "
                          "source port (up to 1,048,576 flows; the engine needs --gateway)")
+    ap.add_argument("--frames", type=int, default=0,
+                    help="datagrams to write, going round the flows (default: one per flow); "
+                         "so that a single ARP request is a small part of few flows' replay")
     ap.add_argument("--broadcast-mac", action="store_true", help="to ff:ff:ff:ff:ff:ff")
     ap.add_argument("--arp", action="store_true",
                     help="an ARP request from 198.18.0.1 for --dst first")
@@ -132,7 +135,8 @@ def main() -> int:
             frames.append(arp_request((198, 18, 0, 1), args.dst))
         eth_dst = b"\xff" * 6 if args.broadcast_mac else (args.eth_dst or ETH_DST)
         imix = [60] * 7 + [572] * 4 + [1496]  # without FCS
-        for i in range(args.flows):
+        for n in range(max(args.frames, args.flows)):
+            i = n % args.flows
             dst = args.dst
             if args.destinations:
                 host = i % args.destinations
