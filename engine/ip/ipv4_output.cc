@@ -85,11 +85,13 @@ bool Ipv4Output::send_back(rte_mbuf* m, uint16_t l3_offset, uint16_t l4_offset, 
         return send(m, source, destination, protocol);
     }
     auto* frame = rte_pktmbuf_mtod(m, uint8_t*);
-    // A new header, as send_one() would write it, over the old one: only
-    // the total length stays (the datagram is the same size).
+    // A new header, as send_one() would write it, over the old one. The
+    // total length is the reply's, which may be shorter than what came
+    // (a UDP length below the IP payload: the rest was trimmed as padding).
     auto ip = wire::MutIpv4View::unchecked({frame + l3_offset, kHeader});
     ip.set_version_and_header_len(kHeader);
     ip.set_tos(0);
+    ip.set_total_length(static_cast<uint16_t>(m->pkt_len - l3_offset));
     ip.set_ident(next_id_++);
     ip.set_flags_and_fragment_offset(protocol == wire::IpProtocol::tcp, false, 0);
     ip.set_ttl(ttl_);

@@ -157,6 +157,23 @@ TEST_F(StackTest, UdpEchoInPlaceReplyIsExactlyAFreshFrame) {
     EXPECT_TRUE(checksums_ok(*r));
 }
 
+// RFC 768: a UDP length below the IP payload leaves padding, which the
+// reply does not carry: its IPv4 total length is the UDP length's.
+TEST_F(StackTest, UdpEchoInPlaceOfAShortUdpLengthHasItsOwnTotalLength) {
+    introduce_peer();
+    const Bytes payload{'a', 'b', 'c', 'd'};
+    Bytes datagram = udp(40002, 7, payload);
+    put16(datagram, 6, 0);  // no checksum: the length no longer covers the bytes
+    datagram.insert(datagram.end(), 16, 'x');
+    send(ipv4(engine_mac_, Ip{}, datagram));
+    auto r = receive();
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->size(), 14u + 20 + 8 + payload.size());
+    EXPECT_EQ(get16(*r, 16), 20 + 8 + payload.size());
+    EXPECT_EQ(get16(*r, 38), 8 + payload.size());
+    EXPECT_TRUE(checksums_ok(*r));
+}
+
 // A request with IP options takes the general path: a new header of 20
 // bytes in front of the datagram, which is echoed byte for byte.
 TEST_F(StackTest, UdpEchoOfAHeaderWithOptionsHasNone) {
