@@ -133,6 +133,7 @@ def portway_l3_cmd(portway: str, memory: str, prefix: str, pcap: Path, routes: P
 
 ECHO_IP = "198.18.0.2"
 ECHO_GATEWAY = "198.18.0.1"
+ECHO_FLOWS = 1024  # bench/instructions' echo input
 
 
 def make_echo_pcap(out: Path, flows: int) -> Path:
