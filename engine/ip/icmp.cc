@@ -71,16 +71,22 @@ void Icmp::send_error(const wire::IcmpRepr& error, Ipv4Address source, Ipv4Addre
     ip_.send(e, source, destination, wire::IpProtocol::icmp);
 }
 
-void Icmp::unreachable(const Ipv4Info& info, const rte_mbuf* m, wire::UnreachableCode code,
-                       TimePoint now) {
+std::span<const uint8_t> Icmp::may_send_error(const Ipv4Info& info, const rte_mbuf* m,
+                                              TimePoint now) {
     const auto original = quotable(info, m);
     if (original.empty())
-        return;
+        return {};
     if (!bucket_.take(now)) {
         worker_.counters().drop(DropReason::icmp_error_rate_limited);
-        return;
+        return {};
     }
-    send_error(wire::IcmpRepr::dest_unreachable(code, original), info.destination, info.source);
+    return original;
+}
+
+void Icmp::unreachable(const Ipv4Info& info, const rte_mbuf* m, wire::UnreachableCode code,
+                       TimePoint now) {
+    if (const auto original = may_send_error(info, m, now); !original.empty())
+        send_error(wire::IcmpRepr::dest_unreachable(code, original), info.destination, info.source);
 }
 
 namespace {
@@ -94,30 +100,18 @@ std::span<const uint8_t> without_padding(std::span<const uint8_t> original, cons
 
 void Icmp::time_exceeded(const Ipv4Info& info, const rte_mbuf* m, TimePoint now,
                          Ipv4Address source) {
-    const auto original = quotable(info, m);
-    if (original.empty())
-        return;
-    if (!bucket_.take(now)) {
-        worker_.counters().drop(DropReason::icmp_error_rate_limited);
-        return;
-    }
-    send_error(
-        wire::IcmpRepr::time_exceeded(wire::TimeExceededCode::ttl, without_padding(original, info)),
-        source, info.source);
+    if (const auto original = may_send_error(info, m, now); !original.empty())
+        send_error(wire::IcmpRepr::time_exceeded(wire::TimeExceededCode::ttl,
+                                                 without_padding(original, info)),
+                   source, info.source);
 }
 
 void Icmp::net_unreachable(const Ipv4Info& info, const rte_mbuf* m, TimePoint now,
                            Ipv4Address source) {
-    const auto original = quotable(info, m);
-    if (original.empty())
-        return;
-    if (!bucket_.take(now)) {
-        worker_.counters().drop(DropReason::icmp_error_rate_limited);
-        return;
-    }
-    send_error(wire::IcmpRepr::dest_unreachable(wire::UnreachableCode::net,
-                                                without_padding(original, info)),
-               source, info.source);
+    if (const auto original = may_send_error(info, m, now); !original.empty())
+        send_error(wire::IcmpRepr::dest_unreachable(wire::UnreachableCode::net,
+                                                    without_padding(original, info)),
+                   source, info.source);
 }
 
 }  // namespace portway::ip

@@ -43,6 +43,9 @@ class Icmp {
   private:
     // The datagram to quote, or empty when RFC 1122 §3.2.2 forbids an error.
     std::span<const uint8_t> quotable(const Ipv4Info& info, const rte_mbuf* m) const;
+    // quotable(), and a token from the bucket (counted when there is none):
+    // the datagram to quote when an error about it may go now, else empty.
+    std::span<const uint8_t> may_send_error(const Ipv4Info& info, const rte_mbuf* m, TimePoint now);
     void send_error(const wire::IcmpRepr& error, Ipv4Address source, Ipv4Address destination);
 
     TokenBucket bucket_;
