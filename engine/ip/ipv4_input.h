@@ -118,8 +118,7 @@ inline bool Ipv4Input::input(const Interface& ifc, rte_mbuf*& m, uint16_t l2, Ti
     bool dst_broadcast = info.destination.is_broadcast();
     for (const Ipv4Prefix& p : ifc.addresses) {
         const uint32_t ours = p.address.value();
-        // A /31 or /32 has no directed broadcast (RFC 3021).
-        const uint32_t directed = p.length < 31 ? ours | ~p.mask() : ours;
+        const uint32_t directed = p.has_broadcast() ? p.broadcast().value() : ours;
         bad_source |= src == ours || src == directed;
         dst_local |= dst == ours;
         dst_broadcast |= dst == directed;

@@ -12,6 +12,12 @@ namespace {
 
 constexpr uint16_t kHeader = wire::ipv4::kMinHeaderLen;
 
+// TCP sizes its segments to the path (MSS from the MTU): DF, as Linux
+// sets it, so a smaller MTU on the way shows up instead of fragmenting.
+constexpr bool dont_fragment(wire::IpProtocol protocol) {
+    return protocol == wire::IpProtocol::tcp;
+}
+
 }  // namespace
 
 Ipv4Output::Ipv4Output(const RouteTable& routes, std::span<const Interface* const> by_port,
@@ -93,7 +99,7 @@ bool Ipv4Output::send_back(rte_mbuf* m, uint16_t l3_offset, uint16_t l4_offset, 
     ip.set_tos(0);
     ip.set_total_length(static_cast<uint16_t>(m->pkt_len - l3_offset));
     ip.set_ident(next_id_++);
-    ip.set_flags_and_fragment_offset(protocol == wire::IpProtocol::tcp, false, 0);
+    ip.set_flags_and_fragment_offset(dont_fragment(protocol), false, 0);
     ip.set_ttl(ttl_);
     ip.set_protocol(protocol);
     ip.set_src(source);
@@ -123,9 +129,7 @@ bool Ipv4Output::send_one(const Interface& ifc, rte_mbuf* m, Ipv4Address source,
     ip.ttl = ttl_;
     ip.ident = id;
     ip.more_fragments = more;
-    // TCP sizes its segments to the path (MSS from the MTU): DF, as Linux
-    // sets it, so a smaller MTU on the way shows up instead of fragmenting.
-    ip.dont_fragment = protocol == wire::IpProtocol::tcp;
+    ip.dont_fragment = dont_fragment(protocol);
     ip.fragment_offset = fragment_offset;
     ip.payload_len = static_cast<uint16_t>(m->pkt_len);
     auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kHeader));

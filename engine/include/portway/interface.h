@@ -29,13 +29,12 @@ struct Interface {
         }
         return false;
     }
-    // Limited, or directed to one of our subnets (none on a /31 or /32,
-    // RFC 3021).
+    // Limited, or directed to one of our subnets.
     bool is_broadcast(Ipv4Address a) const {
         if (a.is_broadcast())
             return true;
         for (const auto& p : addresses) {
-            if (p.length < 31 && p.broadcast() == a)
+            if (p.has_broadcast() && p.broadcast() == a)
                 return true;
         }
         return false;

@@ -150,6 +150,8 @@ struct Ipv4Prefix {
     constexpr uint32_t mask() const { return Ipv4Address::prefix_mask(length); }
     constexpr Ipv4Address network() const { return address.network(length); }
     constexpr Ipv4Address broadcast() const { return address.subnet_broadcast(length); }
+    // A /31 or /32 has no directed broadcast (RFC 3021).
+    constexpr bool has_broadcast() const { return length < 31; }
     constexpr bool contains(Ipv4Address a) const { return a.in_subnet(address, length); }
 };
 
