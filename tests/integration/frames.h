@@ -4,11 +4,14 @@
 #pragma once
 
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <thread>
 #include <vector>
 
 namespace portway::testing {
@@ -201,6 +204,22 @@ inline Bytes from_mbuf(const rte_mbuf* m) {
     const auto* p = static_cast<const uint8_t*>(rte_pktmbuf_read(m, 0, m->pkt_len, b.data()));
     if (p != b.data())
         std::memcpy(b.data(), p, m->pkt_len);
+    return b;
+}
+
+// The next frame a net_ring port sent (its TX ring), freed once copied;
+// nullopt when none came within `limit`.
+inline std::optional<Bytes> dequeue_frame(rte_ring* tx, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    void* out = nullptr;
+    while (rte_ring_dequeue(tx, &out) != 0) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return std::nullopt;
+        std::this_thread::yield();
+    }
+    auto* m = static_cast<rte_mbuf*>(out);
+    Bytes b = from_mbuf(m);
+    rte_pktmbuf_free(m);
     return b;
 }
 

@@ -124,17 +124,7 @@ class Router : public ::testing::Test {
 
     static std::optional<Bytes> receive(
         const RingPort& port, std::chrono::milliseconds limit = std::chrono::milliseconds(2000)) {
-        const auto deadline = Clock::now() + limit;
-        void* out = nullptr;
-        while (rte_ring_dequeue(port.tx, &out) != 0) {
-            if (Clock::now() >= deadline)
-                return std::nullopt;
-            std::this_thread::yield();
-        }
-        auto* m = static_cast<rte_mbuf*>(out);
-        Bytes b = from_mbuf(m);
-        rte_pktmbuf_free(m);
-        return b;
+        return dequeue_frame(port.tx, limit);
     }
 
     uint64_t drops(DropReason r) const { return engine_->snapshot().drops(r); }
