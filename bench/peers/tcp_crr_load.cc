@@ -6,6 +6,8 @@
 // ephemeral range is wide: every exchange leaves a TIME-WAIT here.
 //
 //   tcp_crr_load HOST PORT IN_FLIGHT SECONDS [SIZE]
+#include "endpoint.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -39,13 +41,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: %s HOST PORT IN_FLIGHT SECONDS [SIZE]\n", argv[0]);
         return 2;
     }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(std::atoi(argv[2])));
-    if (inet_pton(AF_INET, argv[1], &addr.sin_addr) != 1) {
-        std::fprintf(stderr, "bad address %s\n", argv[1]);
+    sockaddr_in addr;
+    if (!parse_endpoint(argv[1], argv[2], addr))
         return 2;
-    }
     const int in_flight = std::atoi(argv[3]);
     const double seconds = std::atof(argv[4]);
     const size_t size = argc > 5 ? static_cast<size_t>(std::atoi(argv[5])) : 64;

@@ -4,6 +4,8 @@
 // does). Linux only, no dependencies.
 //
 //   tcp_echo_server ADDRESS PORT [SECONDS]
+#include "endpoint.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,13 +25,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: %s ADDRESS PORT [SECONDS]\n", argv[0]);
         return 2;
     }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(std::atoi(argv[2])));
-    if (inet_pton(AF_INET, argv[1], &addr.sin_addr) != 1) {
-        std::fprintf(stderr, "bad address %s\n", argv[1]);
+    sockaddr_in addr;
+    if (!parse_endpoint(argv[1], argv[2], addr))
         return 2;
-    }
     const double seconds = argc > 3 ? std::atof(argv[3]) : 3600;
     const int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     int one = 1;
