@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "../services/dns/dns.h"
 #include "../services/echo/echo.h"
 
 using namespace portway;
@@ -31,5 +32,6 @@ int main(int argc, char** argv) {
     };
     return serve(argc, argv,
                  {services::echo_service(), services::discard_service(),
-                  services::chargen_service(), std::move(connect_echo)});
+                  services::chargen_service(), std::move(connect_echo),
+                  dns::dns_service_with_options()});
 }

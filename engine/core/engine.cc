@@ -376,6 +376,8 @@ StatsSnapshot Engine::snapshot() const {
         w.extra.assign(extra_counters_.size(), 0);
     for (const auto& w : wrappers_)
         w.installed->add_to(s, w.first);
+    for (const auto& src : sources_)
+        src.source->add_to(s, src.first);
     if (!wrappers_.empty()) {
         // A wrapper may have set a queue's rx_packets to what the device
         // delivered: a worker's packets are the sum of those.
@@ -386,6 +388,15 @@ StatsSnapshot Engine::snapshot() const {
         }
     }
     return s;
+}
+
+std::size_t Engine::add_counter_source(std::vector<ExtraCounter> counters,
+                                       std::shared_ptr<const CounterSource> source) {
+    const std::size_t first = extra_counters_.size();
+    for (auto& c : counters)
+        extra_counters_.push_back(std::move(c));
+    sources_.push_back({std::move(source), first});
+    return first;
 }
 
 std::vector<std::string> Engine::describe() const {

@@ -14,7 +14,10 @@ constexpr uint32_t kEphemeralCount = 65536 - kEphemeralFirst;
 // One service's view of the core (portway::Context).
 class Services::ServiceContext final : public Context {
   public:
-    ServiceContext(Services& owner, ServiceId id) : owner_(owner), id_(id) {}
+    ServiceContext(Services& owner, ServiceId id, std::span<Counter> counters)
+        : owner_(owner), id_(id), counters_(counters) {}
+
+    std::span<Counter> counters() override { return counters_; }
 
     TimePoint now() const override { return owner_.now_; }
     unsigned core() const override { return owner_.setup_.core; }
@@ -124,6 +127,7 @@ class Services::ServiceContext final : public Context {
 
     Services& owner_;
     ServiceId id_;
+    std::span<Counter> counters_;
 };
 
 Services::Services(const ServicesSetup& setup, PortTable& ports, udp::UdpLayer& udp,
@@ -143,7 +147,16 @@ Services::Services(const ServicesSetup& setup, PortTable& ports, udp::UdpLayer& 
     for (std::size_t i = 0; i < setup.services.size(); ++i) {
         const Service& s = setup.services[i];
         handlers_.push_back(s.make_handler(setup.core));
-        contexts_.push_back(std::make_unique<ServiceContext>(*this, static_cast<ServiceId>(i)));
+        // The counters the stack keeps for this core, or our own (the test
+        // kit's hosts have no stack reading them).
+        Counter* block = i < setup.counters.size() ? setup.counters[i] : nullptr;
+        if (block == nullptr && !s.counters.empty()) {
+            own_counters_.push_back(std::make_unique<Counter[]>(s.counters.size()));
+            block = own_counters_.back().get();
+        }
+        contexts_.push_back(std::make_unique<ServiceContext>(
+            *this, static_cast<ServiceId>(i),
+            std::span<Counter>(block, block != nullptr ? s.counters.size() : 0)));
         tcp_services.push_back({handlers_.back().get(), contexts_.back().get(), s.max_connections,
                                 s.connection_state});
     }

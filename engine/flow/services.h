@@ -41,6 +41,10 @@ struct ServicesSetup {
     unsigned core = 0;
     unsigned cores = 1;
     uint32_t max_timers = 4096;  // timers handlers may have pending on this core
+    // Per service, this core's block of its declared counters
+    // (Service::counters) where the stack keeps them; null or missing: the
+    // Services keep their own.
+    std::span<Counter* const> counters;
 };
 
 class Services {
@@ -93,6 +97,7 @@ class Services {
     MessageBus* bus_;
     std::vector<std::unique_ptr<Handler>> handlers_;
     std::vector<std::unique_ptr<ServiceContext>> contexts_;
+    std::vector<std::unique_ptr<Counter[]>> own_counters_;
     std::unique_ptr<Timer[]> timers_;
     std::vector<uint32_t> free_timers_;
     uint32_t generation_ = 0;

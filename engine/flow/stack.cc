@@ -8,6 +8,7 @@
 #include "core/available_memory.h"
 #include "flow/core_stack.h"
 #include "flow/port_table.h"
+#include "flow/service_counters.h"
 #include "flow/steering.h"
 #include "ip/route_table.h"
 #include "tcp/tcp_layer.h"
@@ -127,6 +128,14 @@ Status Stack::add_service(Service service) {
     if (Status s = port_table_->bind(id, bindings, service_names_); !s)
         return Status::error("service " + service.name + ": " + s.message());
     service_names_.push_back(service.name);
+    std::shared_ptr<flow::ServiceCounters> counters;
+    if (!service.counters.empty()) {
+        counters = std::make_shared<flow::ServiceCounters>(
+            service.counters.size(), static_cast<unsigned>(engine_->workers().size()));
+        engine_->add_counter_source(
+            flow::ServiceCounters::describe(service.name, service.counters), counters);
+    }
+    service_counters_.push_back(std::move(counters));
     services_.push_back(std::move(service));
     return {};
 }
@@ -135,6 +144,13 @@ Engine::StageFactory Stack::stage_factory() {
     return [this](Worker& worker) -> std::unique_ptr<PacketStage> {
         return flow::CoreStack::create(*this, worker);
     };
+}
+
+std::vector<Counter*> Stack::service_counters(unsigned core) const {
+    std::vector<Counter*> blocks;
+    for (const auto& c : service_counters_)
+        blocks.push_back(c != nullptr ? c->block(core) : nullptr);
+    return blocks;
 }
 
 unsigned Stack::drain() const {

@@ -43,6 +43,7 @@
 
 #include "portway/net.h"
 #include "portway/payload.h"
+#include "portway/stats.h"
 #include "portway/status.h"
 #include "portway/time.h"
 
@@ -124,6 +125,11 @@ class Context {
     // connections already open stay).
     virtual Status tcp_listen(uint16_t port) = 0;
     virtual bool tcp_unlisten(uint16_t port) = 0;
+
+    // The service's own counters on this core, one per name in
+    // Service::counters, in that order (empty when it declared none). This
+    // core is their only writer; telemetry and the summary read them.
+    virtual std::span<Counter> counters() { return {}; }
 };
 
 // A service's callbacks, one instance per core. Every one has a default
@@ -227,6 +233,11 @@ struct Service {
     // Options the service adds to the command line of the app hosting it
     // (serve()); parsed before make_handler is called.
     std::function<void(OptionParser&)> add_options;
+    // Names of counters the service keeps itself (Context::counters()),
+    // e.g. "queries". Telemetry shows each as "<name>_<counter>" in
+    // /portway/stats, summed and per lcore; the summary lists those that
+    // counted under the service's name.
+    std::vector<std::string> counters;
 };
 
 }  // namespace portway

@@ -30,6 +30,7 @@ class RouteTable;
 namespace flow {
 class PortTable;
 class CoreMesh;
+class ServiceCounters;
 }  // namespace flow
 
 class Stack {
@@ -61,6 +62,9 @@ class Stack {
     flow::PortTable& ports() const { return *port_table_; }
     const std::vector<Service>& services() const { return services_; }
     const std::vector<std::string>& service_names() const { return service_names_; }
+    // Per service, core `core`'s block of its declared counters (null for a
+    // service that declared none).
+    std::vector<Counter*> service_counters(unsigned core) const;
     // The key every core derives ISNs and SYN cookies from (RFC 6528,
     // RFC 4987): shared, so any core can check a cookie another issued.
     const std::array<uint64_t, 2>& secret() const { return secret_; }
@@ -79,6 +83,7 @@ class Stack {
     std::unique_ptr<flow::PortTable> port_table_;
     std::vector<Service> services_;
     std::vector<std::string> service_names_;
+    std::vector<std::shared_ptr<flow::ServiceCounters>> service_counters_;
     std::array<uint64_t, 2> secret_{};
     std::unique_ptr<flow::CoreMesh> mesh_;
 };

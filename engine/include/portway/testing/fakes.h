@@ -136,6 +136,11 @@ class FakeContext final : public Context {
     std::vector<FakeTcpStream*> connected_streams() const;
     // The state type streams from tcp_connect() carry.
     void set_connection_state(ConnectionState state) { connection_state_ = state; }
+    // `n` counters, zero, as a service declaring n (Service::counters) gets.
+    void set_counters(std::size_t n) {
+        counters_ = std::make_unique<Counter[]>(n);
+        counter_count_ = n;
+    }
 
     TimePoint now() const override { return now_; }
     unsigned core() const override { return core_; }
@@ -151,6 +156,7 @@ class FakeContext final : public Context {
     TcpStream* tcp_connect(const Endpoint& remote) override;
     Status tcp_listen(uint16_t port) override;
     bool tcp_unlisten(uint16_t port) override;
+    std::span<Counter> counters() override { return {counters_.get(), counter_count_}; }
 
     struct Post {
         unsigned core;
@@ -178,6 +184,8 @@ class FakeContext final : public Context {
     std::vector<std::unique_ptr<FakeTcpStream>> connected_;
     ConnectionState connection_state_;
     uint16_t next_port_ = 49152;
+    std::unique_ptr<Counter[]> counters_;
+    std::size_t counter_count_ = 0;
 };
 
 }  // namespace portway::testkit

@@ -1,0 +1,69 @@
+// A query in, a response out, in fixed buffers: the message checks
+// (RFC 1035 §4.1; FORMERR, NOTIMP, responses dropped), EDNS0 (RFC 6891),
+// the lookup (lookup.h), and the writing with compression, truncated to
+// the transport's limit with TC=1 (RFC 1035 §4.2.1, RFC 2181 §9) so that
+// the client asks again over TCP (RFC 7766 §5).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "../wire/constants.h"
+#include "../wire/reader.h"
+#include "lookup.h"
+#include "zone_set.h"
+
+namespace portway::dns {
+
+// Why a query was not answered, or was answered FORMERR: one counter each.
+#define PORTWAY_DNS_PROBLEMS(X)                                            \
+    X(none, "")                                                            \
+    X(short_header, "fewer than 12 bytes: dropped")                        \
+    X(response, "QR=1, a response: dropped (RFC 5452 §9)")                 \
+    X(qdcount, "QDCOUNT other than 1: FORMERR")                            \
+    X(truncated, "a field runs past the end: FORMERR")                     \
+    X(bad_label, "a label of type 01 or 10: FORMERR")                      \
+    X(name_too_long, "a name over 255 bytes: FORMERR")                     \
+    X(bad_pointer, "a compression pointer not strictly backwards: FORMERR") \
+    X(opt_twice, "two OPT records (RFC 6891 §6.1.1): FORMERR")             \
+    X(opt_owner, "an OPT record not owned by the root: FORMERR")           \
+    X(trailing, "bytes after the last record: FORMERR")
+
+enum class Problem : uint8_t {
+#define PORTWAY_DNS_PROBLEM_ENUM(name, help) name,
+    PORTWAY_DNS_PROBLEMS(PORTWAY_DNS_PROBLEM_ENUM)
+#undef PORTWAY_DNS_PROBLEM_ENUM
+};
+
+struct ResponderConfig {
+    uint16_t edns_payload = 1232;  // what we advertise (RFC 6891 §6.2.5; DNS flag day 2020)
+    uint16_t max_udp = 4096;       // the largest UDP response we send
+};
+
+struct Response {
+    std::size_t size = 0;  // 0: nothing to send
+    Problem problem = Problem::none;
+    Rcode rcode = Rcode::noerror;
+    uint16_t qtype = 0;      // valid when a question was read
+    bool question = false;   // a question was read
+    bool truncated = false;  // TC=1
+    bool edns = false;
+    LookupKind kind = LookupKind::answer;
+};
+
+class Responder {
+  public:
+    Responder(const ZoneSet& zones, ResponderConfig config = {}) : zones_(zones), config_(config) {}
+
+    // Answers `query` into `out` (at least 65535 bytes for TCP). `tcp`:
+    // the limit is 65535, else the client's EDNS size (RFC 6891 §6.2.5:
+    // below 512 counts as 512) or 512 without EDNS, capped by max_udp.
+    Response respond(std::span<const uint8_t> query, std::span<uint8_t> out, bool tcp);
+
+  private:
+    const ZoneSet& zones_;
+    ResponderConfig config_;
+    LookupResult result_;  // reused: no allocation per query
+};
+
+}  // namespace portway::dns

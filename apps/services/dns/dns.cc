@@ -1,0 +1,177 @@
+#include "dns.h"
+
+#include <portway/cli.h>
+
+#include <cstring>
+
+#include "zone/master_file.h"
+
+namespace portway::dns {
+
+namespace {
+
+constexpr std::size_t kBuffer = 2 + kMaxMessage;
+
+uint64_t token_of(TcpStream& s) {
+    return reinterpret_cast<uintptr_t>(&s);
+}
+
+}  // namespace
+
+DnsHandler::DnsHandler(DnsConfig config)
+    : config_(std::move(config)),
+      responder_(*config_.zones, config_.responder),
+      query_(std::make_unique<uint8_t[]>(kMaxMessage)),
+      response_(std::make_unique<uint8_t[]>(kBuffer)) {}
+
+Counter& DnsHandler::stat(Context& ctx, Stat s) {
+    const auto i = static_cast<std::size_t>(s);
+    const std::span<Counter> c = ctx.counters();
+    return c.size() >= kStatCount ? c[i] : own_stats_[i];
+}
+
+void DnsHandler::count(Context& ctx, const Response& r) {
+    if (r.problem != Problem::none)
+        stat(ctx, stat_of(r.problem)).inc();
+    if (r.question)
+        stat(ctx, stat_of_qtype(r.qtype)).inc();
+    if (r.size == 0)
+        return;
+    stat(ctx, Stat::responses).inc();
+    stat(ctx, stat_of(r.rcode)).inc();
+    if (r.truncated)
+        stat(ctx, Stat::truncated).inc();
+    if (r.problem == Problem::none && r.rcode == Rcode::noerror) {
+        if (r.kind == LookupKind::referral)
+            stat(ctx, Stat::referrals).inc();
+        if (r.kind == LookupKind::nodata)
+            stat(ctx, Stat::nodata).inc();
+    }
+}
+
+void DnsHandler::on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) {
+    stat(ctx, Stat::queries_udp).inc();
+    std::span<const uint8_t> query = d.payload.contiguous();
+    if (query.empty() && !d.payload.empty()) {
+        // Reassembled from fragments: one copy into our buffer.
+        const uint32_t n = d.payload.copy_to({query_.get(), kMaxMessage});
+        query = {query_.get(), n};
+    }
+    const Response r = responder_.respond(query, {response_.get(), kMaxMessage}, false);
+    count(ctx, r);
+    if (r.size != 0 && !socket.reply(d, {response_.get(), r.size}))
+        stat(ctx, Stat::udp_send_failed).inc();
+}
+
+void DnsHandler::arm_idle(Context& ctx, TcpStream& stream) {
+    Connection& c = stream.state<Connection>();
+    ctx.cancel(c.idle);
+    c.idle = ctx.schedule(config_.tcp_idle, token_of(stream));
+}
+
+void DnsHandler::on_accepted(Context& ctx, TcpStream& stream) {
+    stat(ctx, Stat::tcp_connections).inc();
+    arm_idle(ctx, stream);
+}
+
+uint32_t DnsHandler::serve_stream(Context& ctx, TcpStream& stream, const PayloadView& data) {
+    uint32_t consumed = 0;
+    bool answered = false;
+    for (;;) {
+        uint8_t prefix[2];
+        if (data.size() - consumed < 2 || data.copy_to(prefix, consumed) != 2)
+            break;
+        const uint32_t length = load16(prefix);
+        if (data.size() - consumed - 2 < length)
+            break;  // the rest of the message is still on its way
+        data.copy_to({query_.get(), length}, consumed + 2);
+        stat(ctx, Stat::queries_tcp).inc();
+        const Response r =
+            responder_.respond({query_.get(), length}, {response_.get() + 2, kMaxMessage}, true);
+        if (r.size != 0) {
+            // RFC 7766 §8: the length and message in one send, in order:
+            // wait for room rather than send half.
+            if (stream.send_space() < r.size + 2) {
+                stat(ctx, Stat::queries_tcp).sub(1);
+                stream.request_writable();
+                break;
+            }
+            store16(response_.get(), static_cast<uint16_t>(r.size));
+            stream.send({response_.get(), r.size + 2});
+        }
+        count(ctx, r);
+        consumed += 2 + length;
+        answered = true;
+    }
+    if (answered)
+        arm_idle(ctx, stream);
+    return consumed;
+}
+
+uint32_t DnsHandler::on_data(Context& ctx, TcpStream& stream, const PayloadView& data) {
+    return serve_stream(ctx, stream, data);
+}
+
+void DnsHandler::on_writable(Context& ctx, TcpStream& stream) {
+    stream.consume(serve_stream(ctx, stream, stream.unread()));
+}
+
+void DnsHandler::on_peer_closed(Context& ctx, TcpStream& stream) {
+    // RFC 7766 §6.2.4: the client is done; answer what it sent, then close.
+    stream.consume(serve_stream(ctx, stream, stream.unread()));
+    if (stream.unread().empty()) {
+        stream.close();
+    } else {
+        stream.abort();  // a partial message that can never complete
+    }
+}
+
+void DnsHandler::on_closed(Context& ctx, TcpStream& stream, TcpCloseReason) {
+    ctx.cancel(stream.state<Connection>().idle);
+}
+
+void DnsHandler::on_timer(Context& ctx, uint64_t token) {
+    // Live: on_closed cancels the timer of every stream that goes.
+    auto* stream = reinterpret_cast<TcpStream*>(static_cast<uintptr_t>(token));
+    stream->state<Connection>().idle = {};
+    stat(ctx, Stat::tcp_idle_closed).inc();
+    if (stream->unread().empty()) {
+        stream->close();
+    } else {
+        stream->abort();
+    }
+}
+
+Service dns_service(DnsConfig config) {
+    Service s;
+    s.name = "dns";
+    s.udp_ports = {kDnsPort};
+    s.tcp_ports = {kDnsPort};
+    s.connection_state = ConnectionState::of<DnsHandler::Connection>();
+    s.counters = stat_names();
+    if (config.zones == nullptr)
+        config.zones = std::make_shared<ZoneSet>();
+    s.make_handler = [config](unsigned) { return std::make_unique<DnsHandler>(config); };
+    return s;
+}
+
+Service dns_service_with_options(DnsConfig defaults) {
+    auto zones = std::make_shared<ZoneSet>();
+    if (defaults.zones != nullptr)
+        *zones = *defaults.zones;
+    defaults.zones = zones;
+    Service s = dns_service(defaults);
+    s.add_options = [zones](OptionParser& p) {
+        p.add_value("--dns-zone", "FILE",
+                    "serve the zone in this RFC 1035 master file over DNS, port 53 (repeatable)",
+                    [zones](std::string_view v) -> std::string {
+                        Zone z;
+                        if (std::string e = load_zone_file(std::string(v), z); !e.empty())
+                            return e;
+                        return zones->add(std::move(z));
+                    });
+    };
+    return s;
+}
+
+}  // namespace portway::dns
