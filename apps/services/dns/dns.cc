@@ -160,8 +160,16 @@ Service dns_service_with_options(DnsConfig defaults) {
     if (defaults.zones != nullptr)
         *zones = *defaults.zones;
     defaults.zones = zones;
+    // Read when the handlers are made, after the options were parsed.
+    auto settings = std::make_shared<DnsConfig>(defaults);
+    auto idle_s = std::make_shared<double>(defaults.tcp_idle.to_seconds());
     Service s = dns_service(defaults);
-    s.add_options = [zones](OptionParser& p) {
+    s.make_handler = [settings, idle_s](unsigned) {
+        DnsConfig c = *settings;
+        c.tcp_idle = Nanos(static_cast<uint64_t>(*idle_s * 1e9));
+        return std::make_unique<DnsHandler>(std::move(c));
+    };
+    s.add_options = [zones, idle_s](OptionParser& p) {
         p.add_value("--dns-zone", "FILE",
                     "serve the zone in this RFC 1035 master file over DNS, port 53 (repeatable)",
                     [zones](std::string_view v) -> std::string {
@@ -170,6 +178,9 @@ Service dns_service_with_options(DnsConfig defaults) {
                             return e;
                         return zones->add(std::move(z));
                     });
+        p.add_seconds("--dns-tcp-idle",
+                      "close a DNS TCP connection idle this long (RFC 7766 section 6.2.3; default 10)",
+                      idle_s.get());
     };
     return s;
 }

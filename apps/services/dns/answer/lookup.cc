@@ -113,6 +113,12 @@ void lookup(const ZoneSet& zones, NameView qname, uint16_t qtype, LookupResult& 
         }
         if (const Zone::RRset* s = z->set(*node, qtype)) {
             add_set(out.answer, owner, *z, s);
+            // RFC 1035 §3.3.11: the servers' addresses ride along (as NSD
+            // does, even with minimal responses).
+            if (qtype == type::NS) {
+                for (uint32_t i = 0; i < s->count; ++i)
+                    add_addresses(out.additional, *z, rdata_target(type::NS, z->rdata(s->first + i)));
+            }
             return;
         }
         const Zone::RRset* cname = z->set(*node, type::CNAME);
