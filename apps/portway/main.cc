@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
                         return {};
                     });
     };
-    return serve(argc, argv,
-                 {services::echo_service(), services::discard_service(),
-                  services::chargen_service(), std::move(connect_echo),
-                  dns::dns_service_with_options()});
+    return serve(
+        argc, argv,
+        {services::echo_service(), services::discard_service(), services::chargen_service(),
+         std::move(connect_echo), dns::dns_service_with_options()});
 }

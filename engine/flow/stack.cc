@@ -132,8 +132,8 @@ Status Stack::add_service(Service service) {
     if (!service.counters.empty()) {
         counters = std::make_shared<flow::ServiceCounters>(
             service.counters.size(), static_cast<unsigned>(engine_->workers().size()));
-        engine_->add_counter_source(
-            flow::ServiceCounters::describe(service.name, service.counters), counters);
+        engine_->add_counter_source(flow::ServiceCounters::describe(service.name, service.counters),
+                                    counters);
     }
     service_counters_.push_back(std::move(counters));
     services_.push_back(std::move(service));

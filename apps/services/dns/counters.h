@@ -12,46 +12,46 @@
 
 namespace portway::dns {
 
-#define PORTWAY_DNS_COUNTERS(X)                                                 \
-    X(queries_udp)                                                              \
-    X(queries_tcp)                                                              \
-    X(responses)                                                                \
-    X(truncated)                                                                \
-    X(referrals)                                                                \
-    X(nodata)                                                                   \
-    X(rcode_noerror)                                                            \
-    X(rcode_formerr)                                                            \
-    X(rcode_servfail)                                                           \
-    X(rcode_nxdomain)                                                           \
-    X(rcode_notimp)                                                             \
-    X(rcode_refused)                                                            \
-    X(rcode_badvers)                                                            \
-    X(qtype_a)                                                                  \
-    X(qtype_ns)                                                                 \
-    X(qtype_cname)                                                              \
-    X(qtype_soa)                                                                \
-    X(qtype_ptr)                                                                \
-    X(qtype_mx)                                                                 \
-    X(qtype_txt)                                                                \
-    X(qtype_aaaa)                                                               \
-    X(qtype_srv)                                                                \
-    X(qtype_caa)                                                                \
-    X(qtype_any)                                                                \
-    X(qtype_other)                                                              \
-    /* each malformation or drop (answer/responder.h, Problem) */               \
-    X(malformed_short_header)                                                   \
-    X(malformed_response)                                                       \
-    X(malformed_qdcount)                                                        \
-    X(malformed_truncated)                                                      \
-    X(malformed_bad_label)                                                      \
-    X(malformed_name_too_long)                                                  \
-    X(malformed_bad_pointer)                                                    \
-    X(malformed_opt_twice)                                                      \
-    X(malformed_opt_owner)                                                      \
-    X(malformed_trailing)                                                       \
-    /* the transports */                                                        \
-    X(udp_send_failed)   /* the engine could not send the response */         \
-    X(tcp_idle_closed)   /* a connection idle past the timeout, closed */       \
+#define PORTWAY_DNS_COUNTERS(X)                                         \
+    X(queries_udp)                                                      \
+    X(queries_tcp)                                                      \
+    X(responses)                                                        \
+    X(truncated)                                                        \
+    X(referrals)                                                        \
+    X(nodata)                                                           \
+    X(rcode_noerror)                                                    \
+    X(rcode_formerr)                                                    \
+    X(rcode_servfail)                                                   \
+    X(rcode_nxdomain)                                                   \
+    X(rcode_notimp)                                                     \
+    X(rcode_refused)                                                    \
+    X(rcode_badvers)                                                    \
+    X(qtype_a)                                                          \
+    X(qtype_ns)                                                         \
+    X(qtype_cname)                                                      \
+    X(qtype_soa)                                                        \
+    X(qtype_ptr)                                                        \
+    X(qtype_mx)                                                         \
+    X(qtype_txt)                                                        \
+    X(qtype_aaaa)                                                       \
+    X(qtype_srv)                                                        \
+    X(qtype_caa)                                                        \
+    X(qtype_any)                                                        \
+    X(qtype_other)                                                      \
+    /* each malformation or drop (answer/responder.h, Problem) */       \
+    X(malformed_short_header)                                           \
+    X(malformed_response)                                               \
+    X(malformed_qdcount)                                                \
+    X(malformed_truncated)                                              \
+    X(malformed_bad_label)                                              \
+    X(malformed_name_too_long)                                          \
+    X(malformed_bad_pointer)                                            \
+    X(malformed_opt_twice)                                              \
+    X(malformed_opt_owner)                                              \
+    X(malformed_trailing)                                               \
+    /* the transports */                                                \
+    X(udp_send_failed) /* the engine could not send the response */     \
+    X(tcp_idle_closed) /* a connection idle past the timeout, closed */ \
     X(tcp_connections)
 
 enum class Stat : uint8_t {

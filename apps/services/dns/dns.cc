@@ -178,9 +178,10 @@ Service dns_service_with_options(DnsConfig defaults) {
                             return e;
                         return zones->add(std::move(z));
                     });
-        p.add_seconds("--dns-tcp-idle",
-                      "close a DNS TCP connection idle this long (RFC 7766 section 6.2.3; default 10)",
-                      idle_s.get());
+        p.add_seconds(
+            "--dns-tcp-idle",
+            "close a DNS TCP connection idle this long (RFC 7766 section 6.2.3; default 10)",
+            idle_s.get());
     };
     return s;
 }

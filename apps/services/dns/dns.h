@@ -67,8 +67,8 @@ class DnsHandler final : public Handler {
 
     DnsConfig config_;
     Responder responder_;
-    std::unique_ptr<uint8_t[]> query_;     // a query copied out of its segments
-    std::unique_ptr<uint8_t[]> response_;  // two bytes of TCP length, then the message
+    std::unique_ptr<uint8_t[]> query_;           // a query copied out of its segments
+    std::unique_ptr<uint8_t[]> response_;        // two bytes of TCP length, then the message
     std::array<Counter, kStatCount> own_stats_;  // when the context keeps none
 };
 

@@ -117,7 +117,8 @@ void lookup(const ZoneSet& zones, NameView qname, uint16_t qtype, LookupResult& 
             // does, even with minimal responses).
             if (qtype == type::NS) {
                 for (uint32_t i = 0; i < s->count; ++i)
-                    add_addresses(out.additional, *z, rdata_target(type::NS, z->rdata(s->first + i)));
+                    add_addresses(out.additional, *z,
+                                  rdata_target(type::NS, z->rdata(s->first + i)));
             }
             return;
         }

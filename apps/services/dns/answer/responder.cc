@@ -11,11 +11,16 @@ namespace {
 
 Problem problem_of(WireError e) {
     switch (e) {
-        case WireError::none: return Problem::none;
-        case WireError::truncated: return Problem::truncated;
-        case WireError::bad_label: return Problem::bad_label;
-        case WireError::name_too_long: return Problem::name_too_long;
-        case WireError::bad_pointer: return Problem::bad_pointer;
+        case WireError::none:
+            return Problem::none;
+        case WireError::truncated:
+            return Problem::truncated;
+        case WireError::bad_label:
+            return Problem::bad_label;
+        case WireError::name_too_long:
+            return Problem::name_too_long;
+        case WireError::bad_pointer:
+            return Problem::bad_pointer;
     }
     return Problem::truncated;
 }

@@ -16,17 +16,17 @@
 namespace portway::dns {
 
 // Why a query was not answered, or was answered FORMERR: one counter each.
-#define PORTWAY_DNS_PROBLEMS(X)                                            \
-    X(none, "")                                                            \
-    X(short_header, "fewer than 12 bytes: dropped")                        \
-    X(response, "QR=1, a response: dropped (RFC 5452 §9)")                 \
-    X(qdcount, "QDCOUNT other than 1: FORMERR")                            \
-    X(truncated, "a field runs past the end: FORMERR")                     \
-    X(bad_label, "a label of type 01 or 10: FORMERR")                      \
-    X(name_too_long, "a name over 255 bytes: FORMERR")                     \
+#define PORTWAY_DNS_PROBLEMS(X)                                             \
+    X(none, "")                                                             \
+    X(short_header, "fewer than 12 bytes: dropped")                         \
+    X(response, "QR=1, a response: dropped (answering could loop)")         \
+    X(qdcount, "QDCOUNT other than 1: FORMERR")                             \
+    X(truncated, "a field runs past the end: FORMERR")                      \
+    X(bad_label, "a label of type 01 or 10: FORMERR")                       \
+    X(name_too_long, "a name over 255 bytes: FORMERR")                      \
     X(bad_pointer, "a compression pointer not strictly backwards: FORMERR") \
-    X(opt_twice, "two OPT records (RFC 6891 §6.1.1): FORMERR")             \
-    X(opt_owner, "an OPT record not owned by the root: FORMERR")           \
+    X(opt_twice, "two OPT records (RFC 6891 §6.1.1): FORMERR")              \
+    X(opt_owner, "an OPT record not owned by the root: FORMERR")            \
     X(trailing, "bytes after the last record: FORMERR")
 
 enum class Problem : uint8_t {

@@ -9,9 +9,9 @@ namespace portway::dns {
 inline constexpr std::size_t kHeaderSize = 12;
 inline constexpr std::size_t kMaxNameLength = 255;  // RFC 1035 §2.3.4, in wire form
 inline constexpr std::size_t kMaxLabelLength = 63;
-inline constexpr std::size_t kMaxLabels = 128;       // 255 bytes hold at most 127 labels + root
-inline constexpr uint16_t kMinUdpPayload = 512;      // RFC 1035 §4.2.1; RFC 6891 §6.2.5
-inline constexpr uint16_t kMaxMessage = 65535;       // RFC 1035 §4.2.2: TCP's length prefix
+inline constexpr std::size_t kMaxLabels = 128;   // 255 bytes hold at most 127 labels + root
+inline constexpr uint16_t kMinUdpPayload = 512;  // RFC 1035 §4.2.1; RFC 6891 §6.2.5
+inline constexpr uint16_t kMaxMessage = 65535;   // RFC 1035 §4.2.2: TCP's length prefix
 
 namespace type {
 inline constexpr uint16_t A = 1;

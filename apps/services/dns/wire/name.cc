@@ -103,8 +103,8 @@ std::string NameView::to_string() const {
     for (std::size_t i = 0; i < wire_.size() && wire_[i] != 0; i += 1u + wire_[i]) {
         for (std::size_t k = 1; k <= wire_[i]; ++k) {
             const uint8_t c = wire_[i + k];
-            if (c == '.' || c == '\\' || c == '"' || c == ';' || c == '(' || c == ')' ||
-                c == '@' || c == '$') {
+            if (c == '.' || c == '\\' || c == '"' || c == ';' || c == '(' || c == ')' || c == '@' ||
+                c == '$') {
                 out += '\\';
                 out += static_cast<char>(c);
             } else if (c <= ' ' || c >= 0x7f) {

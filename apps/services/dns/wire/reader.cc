@@ -16,8 +16,7 @@ bool Reader::header(Header& out) {
     return true;
 }
 
-WireError Reader::name_at(std::span<const uint8_t> m, std::size_t at, Name& out,
-                          std::size_t& end) {
+WireError Reader::name_at(std::span<const uint8_t> m, std::size_t at, Name& out, std::size_t& end) {
     std::array<uint8_t, kMaxNameLength> buf{};
     std::size_t length = 0;
     std::size_t pos = at;

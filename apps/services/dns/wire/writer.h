@@ -65,8 +65,8 @@ class Writer {
     std::size_t rdlength_at_ = 0;
     static constexpr unsigned kMaxNames = 256;
     struct Written {
-        uint16_t at;      // offset of the suffix in the message
-        uint8_t length;   // its uncompressed length
+        uint16_t at;     // offset of the suffix in the message
+        uint8_t length;  // its uncompressed length
     };
     std::array<Written, kMaxNames> names_written_{};
     unsigned names_ = 0;

@@ -12,7 +12,7 @@
 namespace portway::dns {
 
 struct Token {
-    std::string text;     // quoted: without the quotes, escapes kept
+    std::string text;  // quoted: without the quotes, escapes kept
     bool quoted = false;
 };
 

@@ -57,8 +57,7 @@ class Parser {
     std::optional<uint32_t> default_ttl;  // $TTL
     std::optional<uint32_t> last_ttl;     // the last one written out (RFC 1035 §5.1)
 
-    std::string parse(std::string_view text, const std::string& file, Name origin,
-                      unsigned depth) {
+    std::string parse(std::string_view text, const std::string& file, Name origin, unsigned depth) {
         Lexer lexer(text);
         Entry e;
         std::string error;
@@ -85,7 +84,8 @@ class Parser {
             bool klass = false;
             for (int k = 0; k < 2 && i < t.size(); ++k) {
                 uint32_t v = 0;
-                if (!ttl && !t[i].text.empty() && std::isdigit(static_cast<unsigned char>(t[i].text[0]))) {
+                if (!ttl && !t[i].text.empty() &&
+                    std::isdigit(static_cast<unsigned char>(t[i].text[0]))) {
                     if (!parse_ttl(t[i].text, v))
                         return at(e.line) + "bad TTL '" + t[i].text + "'";
                     ttl = v;
@@ -93,9 +93,9 @@ class Parser {
                 } else if (!klass && iequals(t[i].text, "IN")) {
                     klass = true;
                     ++i;
-                } else if (!klass && (iequals(t[i].text, "CH") || iequals(t[i].text, "HS") ||
-                                      (t[i].text.size() > 5 &&
-                                       iequals(t[i].text.substr(0, 5), "CLASS")))) {
+                } else if (!klass &&
+                           (iequals(t[i].text, "CH") || iequals(t[i].text, "HS") ||
+                            (t[i].text.size() > 5 && iequals(t[i].text.substr(0, 5), "CLASS")))) {
                     return at(e.line) + "class " + t[i].text + " is not served (only IN)";
                 }
             }

@@ -18,9 +18,9 @@ struct Mnemonic {
     uint16_t type;
 };
 constexpr Mnemonic kTypes[] = {
-    {"A", type::A},     {"NS", type::NS},     {"CNAME", type::CNAME}, {"SOA", type::SOA},
-    {"PTR", type::PTR}, {"MX", type::MX},     {"TXT", type::TXT},     {"AAAA", type::AAAA},
-    {"SRV", type::SRV}, {"CAA", type::CAA},   {"ANY", type::ANY},     {"OPT", type::OPT},
+    {"A", type::A},       {"NS", type::NS},     {"CNAME", type::CNAME}, {"SOA", type::SOA},
+    {"PTR", type::PTR},   {"MX", type::MX},     {"TXT", type::TXT},     {"AAAA", type::AAAA},
+    {"SRV", type::SRV},   {"CAA", type::CAA},   {"ANY", type::ANY},     {"OPT", type::OPT},
     {"AXFR", type::AXFR}, {"IXFR", type::IXFR},
 };
 
@@ -178,12 +178,23 @@ bool parse_ttl(std::string_view text, uint32_t& out) {
         }
         uint64_t mult = 0;
         switch (std::tolower(static_cast<unsigned char>(c))) {
-            case 's': mult = 1; break;
-            case 'm': mult = 60; break;
-            case 'h': mult = 3600; break;
-            case 'd': mult = 86400; break;
-            case 'w': mult = 604800; break;
-            default: return false;
+            case 's':
+                mult = 1;
+                break;
+            case 'm':
+                mult = 60;
+                break;
+            case 'h':
+                mult = 3600;
+                break;
+            case 'd':
+                mult = 86400;
+                break;
+            case 'w':
+                mult = 604800;
+                break;
+            default:
+                return false;
         }
         if (!digits)
             return false;

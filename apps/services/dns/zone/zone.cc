@@ -50,8 +50,8 @@ uint32_t Zone::soa_minimum() const {
 
 void ZoneBuilder::add(NameView owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata,
                       Source source) {
-    records_.push_back(
-        {Name(owner), type, ttl, std::vector<uint8_t>(rdata.begin(), rdata.end()), std::move(source)});
+    records_.push_back({Name(owner), type, ttl, std::vector<uint8_t>(rdata.begin(), rdata.end()),
+                        std::move(source)});
 }
 
 namespace {
@@ -142,7 +142,13 @@ Zone ZoneBuilder::build(std::string& error) {
         }
         node.set_count = static_cast<uint32_t>(z.sets_.size()) - node.first_set;
         if (has_cname && node.set_count > 1) {
-            error = where(records_[i].source) + "CNAME and other data at " +
+            // Named where the conflict arose: the later of the lines.
+            const Source* last = &records_[i].source;
+            for (std::size_t k = i; k < end; ++k) {
+                if (records_[k].source.file == last->file && records_[k].source.line > last->line)
+                    last = &records_[k].source;
+            }
+            error = where(*last) + "CNAME and other data at " +
                     records_[i].owner.view().to_string() + " (RFC 1034 section 3.6.2)";
             return z;
         }

@@ -36,7 +36,9 @@ class Zone {
     // exists, RFC 4592 §2.2.2).
     bool has_descendant(NameView name) const;
 
-    NameView name(const Node& n) const { return NameView({bytes_.data() + n.name_at, n.name_length}); }
+    NameView name(const Node& n) const {
+        return NameView({bytes_.data() + n.name_at, n.name_length});
+    }
     std::span<const RRset> sets(const Node& n) const {
         return std::span<const RRset>(sets_).subspan(n.first_set, n.set_count);
     }
