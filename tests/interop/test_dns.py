@@ -4,7 +4,8 @@
 The portway app serves tests/interop/data/dns/*.zone (--dns-zone, twice: a
 zone and a second one below it). Inside the test's namespace:
 
-- kdig over UDP and TCP (+tcp): answers, CNAME chains, NXDOMAIN and NODATA
+- kdig over UDP and TCP (+tcp): answers, CNAME chains, ANY (one RRset over
+  UDP, RFC 8482; all over TCP), NXDOMAIN and NODATA
   with the SOA at min(TTL, MINIMUM), wildcards, a referral (AA clear, glue),
   REFUSED outside the zones, the question's case kept; EDNS: our OPT back,
   BADVERS for version 1, TC=1 past a 512-byte size and the whole answer
@@ -196,6 +197,10 @@ def kdig_checks(results, eng):
     r = udp_exchange(eng, query_bytes(55, "InTeRoP.tEsT", 15))
     results.check("question-case-kept", r is not None and r[12:26] == b"\x07InTeRoP\x04tEsT\x00"
                   and struct.unpack("!H", r[6:8])[0] == 2 and r.count(b"InTeRoP") == 1, repr(r))
+    out = kdig(eng, "-t", "ANY", "mail.interop.test")
+    results.check("any-minimal-over-udp", "ANSWER: 1;" in out and "(UDP)" in out, out)
+    out = kdig(eng, "+tcp", "-t", "ANY", "mail.interop.test")
+    results.check("any-whole-over-tcp", "ANSWER: 2;" in out and "AAAA" in out, out)
     out = kdig(eng, "+edns", "-t", "SOA", "interop.test")
     results.check("edns-opt-back", "EDNS PSEUDOSECTION" in out and "UDP size: 1232" in out, out)
     out = kdig(eng, "+edns=1", "-t", "SOA", "interop.test")

@@ -42,7 +42,8 @@ void referral(LookupResult& out, const Zone& z, NameView cut, const Zone::RRset&
 
 }  // namespace
 
-void lookup(const ZoneSet& zones, NameView qname, uint16_t qtype, LookupResult& out) {
+void lookup(const ZoneSet& zones, NameView qname, uint16_t qtype, LookupResult& out,
+            bool minimal_any) {
     out = LookupResult();
     NameView name = qname;
     const Zone* z = zones.find(name);
@@ -107,8 +108,11 @@ void lookup(const ZoneSet& zones, NameView qname, uint16_t qtype, LookupResult& 
             return;
         }
         if (qtype == type::ANY) {
-            for (const Zone::RRset& s : z->sets(*node))
+            for (const Zone::RRset& s : z->sets(*node)) {
                 add_set(out.answer, owner, *z, &s);
+                if (minimal_any)
+                    break;  // the first in type order: deterministic
+            }
             return;
         }
         if (const Zone::RRset* s = z->set(*node, qtype)) {

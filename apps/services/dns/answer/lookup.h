@@ -6,7 +6,8 @@
 //   - the zone: the longest-matching origin; none is REFUSED;
 //   - a zone cut on the way down (NS below the origin): a referral, the NS
 //     in authority, their addresses in the zone as glue, AA clear;
-//   - the name: its RRset of the type (all of them for ANY), or its CNAME
+//   - the name: its RRset of the type (for ANY all of them, or one with
+//     minimal_any, RFC 8482), or its CNAME
 //     followed within the zone (a chain, at most kMaxChain long);
 //   - no name: the wildcard at the closest encloser (RFC 4592 §3.3.1)
 //     answers with the query name as owner; an empty non-terminal stops
@@ -70,7 +71,11 @@ struct LookupResult {
 
 inline constexpr unsigned kMaxChain = 16;
 
-// `qname` must outlive the result (owners may point to it).
-void lookup(const ZoneSet& zones, NameView qname, uint16_t qtype, LookupResult& out);
+// `qname` must outlive the result (owners may point to it). `minimal_any`:
+// ANY gets one RRset of the name, not all (RFC 8482 §4.1), what a UDP
+// answer does so that ANY is no amplifier; over TCP the client's address
+// is proven and it gets them all.
+void lookup(const ZoneSet& zones, NameView qname, uint16_t qtype, LookupResult& out,
+            bool minimal_any = false);
 
 }  // namespace portway::dns

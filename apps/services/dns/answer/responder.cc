@@ -165,7 +165,7 @@ Response Responder::respond(std::span<const uint8_t> query, std::span<uint8_t> o
         return finish(q.type == type::OPT ? Rcode::formerr : Rcode::refused, 0);
     }
 
-    lookup(zones_, q.name, q.type, result_);
+    lookup(zones_, q.name, q.type, result_, !tcp);
     r.kind = result_.kind;
     const uint16_t flags = response_flags(h, result_.rcode, result_.authoritative);
     begin(flags);

@@ -2,7 +2,8 @@
 // (RFC 1035 §4.1; FORMERR, NOTIMP, responses dropped), EDNS0 (RFC 6891),
 // the lookup (lookup.h), and the writing with compression, truncated to
 // the transport's limit with TC=1 (RFC 1035 §4.2.1, RFC 2181 §9) so that
-// the client asks again over TCP (RFC 7766 §5).
+// the client asks again over TCP (RFC 7766 §5). ANY over UDP gets one
+// RRset (RFC 8482 §4.1), over TCP all of them.
 #pragma once
 
 #include <cstdint>
