@@ -9,7 +9,8 @@ zone and a second one below it). Inside the test's namespace:
   with the SOA at min(TTL, MINIMUM), wildcards, a referral (AA clear, glue),
   REFUSED outside the zones, the question's case kept; EDNS: our OPT back,
   BADVERS for version 1, TC=1 past a 512-byte size and the whole answer
-  over TCP or with a 4096-byte size; a size below 512 counts as 512;
+  over TCP or with a 4096-byte size; a size below 512 counts as 512; a
+  DNS cookie answered with a server cookie that verifies when sent back;
 - TCP by hand: two queries in one segment, one query split over two
   segments, answered in order; an idle connection closed after
   --dns-tcp-idle;
@@ -215,6 +216,24 @@ def kdig_checks(results, eng):
     results.check("edns-4096-whole-over-udp", "(UDP)" in out and "ANSWER: 7" in out and " tc" not in out, out)
     out = kdig(eng, "+tcp", "-t", "TXT", "big.interop.test")
     results.check("tcp-whole", "ANSWER: 7" in out, out)
+    # DNS cookies (RFC 7873, RFC 9018): a client cookie gets a server cookie, which then verifies.
+    before = eng.stats()
+    out = kdig(eng, "+cookie", "-t", "A", "host.interop.test")
+    cookie = ""
+    for line in out.splitlines():
+        if "COOKIE:" in line:
+            cookie = line.split("COOKIE:")[1].split()[0]
+    results.check("cookie-server-cookie-given", len(cookie) == 48 and cookie[16:18] == "01", out)
+    if cookie:
+        out = kdig(eng, "+cookie=" + cookie, "-t", "A", "host.interop.test")
+        forged = cookie[:-2] + ("00" if cookie[-2:] != "00" else "11")
+        kdig(eng, "+cookie=" + forged, "-t", "A", "host.interop.test")
+        after = eng.stats()
+        moved = {k: after.get(k, 0) - before.get(k, 0) for k in
+                 ("dns_cookie_client_only", "dns_cookie_valid", "dns_cookie_invalid")}
+        results.check("cookie-verified-and-forgery-seen", "status: NOERROR" in out and
+                      moved == {"dns_cookie_client_only": 1, "dns_cookie_valid": 1, "dns_cookie_invalid": 1},
+                      f"{moved}\n{out}")
     # A size below 512 counts as 512 (RFC 6891 §6.2.5): the 420-byte answer of MX fits.
     q = query_bytes(77, "big.interop.test", 16, extra=b"\0" + struct.pack("!HHIH", 41, 100, 0, 0), arcount=1)
     r = udp_exchange(eng, q)

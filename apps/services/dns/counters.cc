@@ -34,6 +34,10 @@ Stat stat_of(Problem p) {
             return Stat::malformed_opt_owner;
         case Problem::trailing:
             return Stat::malformed_trailing;
+        case Problem::bad_cookie:
+            return Stat::malformed_bad_cookie;
+        case Problem::bad_option:
+            return Stat::malformed_bad_option;
     }
     return Stat::count;
 }

@@ -49,6 +49,12 @@ namespace portway::dns {
     X(malformed_opt_twice)                                              \
     X(malformed_opt_owner)                                              \
     X(malformed_trailing)                                               \
+    X(malformed_bad_cookie)                                             \
+    X(malformed_bad_option)                                             \
+    /* DNS cookies (RFC 7873) */                                        \
+    X(cookie_client_only)                                               \
+    X(cookie_valid)                                                     \
+    X(cookie_invalid)                                                   \
     /* the transports */                                                \
     X(udp_send_failed) /* the engine could not send the response */     \
     X(tcp_idle_closed) /* a connection idle past the timeout, closed */ \

@@ -3,6 +3,7 @@
 #include <portway/cli.h>
 
 #include <cstring>
+#include <random>
 
 #include "zone/master_file.h"
 
@@ -14,6 +15,10 @@ constexpr std::size_t kBuffer = 2 + kMaxMessage;
 
 uint64_t token_of(TcpStream& s) {
     return reinterpret_cast<uintptr_t>(&s);
+}
+
+Asker asker(const Context& ctx, const Endpoint& from) {
+    return {from.address.value(), static_cast<uint32_t>(ctx.now().ns() / 1'000'000'000)};
 }
 
 }  // namespace
@@ -35,6 +40,19 @@ void DnsHandler::count(Context& ctx, const Response& r) {
         stat(ctx, stat_of(r.problem)).inc();
     if (r.question)
         stat(ctx, stat_of_qtype(r.qtype)).inc();
+    switch (r.cookie) {
+        case CookieSeen::none:
+            break;
+        case CookieSeen::client_only:
+            stat(ctx, Stat::cookie_client_only).inc();
+            break;
+        case CookieSeen::valid:
+            stat(ctx, Stat::cookie_valid).inc();
+            break;
+        case CookieSeen::invalid:
+            stat(ctx, Stat::cookie_invalid).inc();
+            break;
+    }
     if (r.size == 0)
         return;
     stat(ctx, Stat::responses).inc();
@@ -57,7 +75,8 @@ void DnsHandler::on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) {
         const uint32_t n = d.payload.copy_to({query_.get(), kMaxMessage});
         query = {query_.get(), n};
     }
-    const Response r = responder_.respond(query, {response_.get(), kMaxMessage}, false);
+    const Response r =
+        responder_.respond(query, {response_.get(), kMaxMessage}, false, asker(ctx, d.remote));
     count(ctx, r);
     if (r.size != 0 && !socket.reply(d, {response_.get(), r.size}))
         stat(ctx, Stat::udp_send_failed).inc();
@@ -87,7 +106,8 @@ uint32_t DnsHandler::serve_stream(Context& ctx, TcpStream& stream, const Payload
         data.copy_to({query_.get(), length}, consumed + 2);
         stat(ctx, Stat::queries_tcp).inc();
         const Response r =
-            responder_.respond({query_.get(), length}, {response_.get() + 2, kMaxMessage}, true);
+            responder_.respond({query_.get(), length}, {response_.get() + 2, kMaxMessage}, true,
+                               asker(ctx, stream.remote()));
         if (r.size != 0) {
             // RFC 7766 §8: the length and message in one send, in order:
             // wait for room rather than send half.
@@ -151,6 +171,12 @@ Service dns_service(DnsConfig config) {
     s.counters = stat_names();
     if (config.zones == nullptr)
         config.zones = std::make_shared<ZoneSet>();
+    if (config.responder.secret.k0 == 0 && config.responder.secret.k1 == 0) {
+        // One secret for every core, so each verifies the others' cookies.
+        std::random_device random;
+        config.responder.secret = {uint64_t{random()} << 32 | random(),
+                                   uint64_t{random()} << 32 | random()};
+    }
     s.make_handler = [config](unsigned) { return std::make_unique<DnsHandler>(config); };
     return s;
 }

@@ -30,7 +30,32 @@ struct Edns {
     uint16_t payload = 0;
     uint8_t version = 0;
     bool dnssec_ok = false;
+    std::span<const uint8_t> client_cookie;  // 8 bytes when the query had a COOKIE
+    std::span<const uint8_t> server_cookie;  // what followed it, 8 to 32 bytes
 };
+
+// The options of an OPT's rdata (RFC 6891 §6.1.2): the COOKIE noted.
+Problem read_options(std::span<const uint8_t> rdata, Edns& e) {
+    std::size_t at = 0;
+    while (at < rdata.size()) {
+        if (at + 4 > rdata.size())
+            return Problem::bad_option;
+        const uint16_t code = load16(rdata.data() + at);
+        const uint16_t length = load16(rdata.data() + at + 2);
+        if (at + 4 + length > rdata.size())
+            return Problem::bad_option;
+        if (code == kCookieOption) {
+            // RFC 7873 §5.2.2: a client cookie alone, or with a server
+            // cookie of 8 to 32 bytes.
+            if (length != kClientCookie && (length < 16 || length > 40))
+                return Problem::bad_cookie;
+            e.client_cookie = rdata.subspan(at + 4, kClientCookie);
+            e.server_cookie = rdata.subspan(at + 4 + kClientCookie, length - kClientCookie);
+        }
+        at += 4u + length;
+    }
+    return Problem::none;
+}
 
 void write_header(Writer& w, uint16_t id, uint16_t flags, uint16_t qd) {
     w.u16(id);
@@ -49,11 +74,20 @@ uint16_t response_flags(const Header& q, Rcode rcode, bool aa) {
 }
 
 // RFC 6891 §6.1.2: our payload size, the upper bits of the rcode, version
-// 0, DO echoed (RFC 3225 §3).
-bool write_opt(Writer& w, const ResponderConfig& c, Rcode rcode, const Edns& e) {
+// 0, DO echoed (RFC 3225 §3); the client's cookie with a fresh server
+// cookie when it sent one (RFC 7873 §5.2).
+bool write_opt(Writer& w, const ResponderConfig& c, Rcode rcode, const Edns& e, Asker asker) {
     const uint32_t ttl = uint32_t{static_cast<uint8_t>(static_cast<uint16_t>(rcode) >> 4)} << 24 |
                          (e.dnssec_ok ? 0x8000u : 0u);
-    return w.u8(0) && w.u16(type::OPT) && w.u16(c.edns_payload) && w.u32(ttl) && w.u16(0);
+    const bool cookie = c.cookies && !e.client_cookie.empty();
+    if (!(w.u8(0) && w.u16(type::OPT) && w.u16(c.edns_payload) && w.u32(ttl)))
+        return false;
+    if (!cookie)
+        return w.u16(0);
+    uint8_t server[kServerCookie];
+    make_server_cookie(c.secret, e.client_cookie, asker.ipv4, asker.seconds, server);
+    return w.u16(4 + kClientCookie + kServerCookie) && w.u16(kCookieOption) &&
+           w.u16(kClientCookie + kServerCookie) && w.bytes(e.client_cookie) && w.bytes(server);
 }
 
 bool write_section(Writer& w, const Section& s, uint16_t& count) {
@@ -71,7 +105,8 @@ bool write_section(Writer& w, const Section& s, uint16_t& count) {
 
 }  // namespace
 
-Response Responder::respond(std::span<const uint8_t> query, std::span<uint8_t> out, bool tcp) {
+Response Responder::respond(std::span<const uint8_t> query, std::span<uint8_t> out, bool tcp,
+                            Asker asker) {
     Response r;
     Reader reader(query);
     Header h;
@@ -120,17 +155,31 @@ Response Responder::respond(std::span<const uint8_t> query, std::span<uint8_t> o
         edns.payload = rv.klass;
         edns.version = static_cast<uint8_t>(rv.ttl >> 16);
         edns.dnssec_ok = (rv.ttl & 0x8000) != 0;
+        if (const Problem p = read_options(rv.rdata, edns); p != Problem::none)
+            return error_only(Rcode::formerr, p);
     }
     if (reader.offset() != query.size())
         return error_only(Rcode::formerr, Problem::trailing);
     r.edns = edns.present;
+    if (config_.cookies && !edns.client_cookie.empty()) {
+        // A server cookie that does not verify is as if none were sent
+        // (RFC 7873 §5.2.4): the answer carries a fresh one.
+        r.cookie = edns.server_cookie.empty() ? CookieSeen::client_only
+                   : server_cookie_valid(config_.secret, edns.client_cookie, edns.server_cookie,
+                                         asker.ipv4, asker.seconds)
+                       ? CookieSeen::valid
+                       : CookieSeen::invalid;
+    }
     std::size_t limit = kMaxMessage;
     if (!tcp) {
         limit = edns.present ? std::max<std::size_t>(edns.payload, kMinUdpPayload) : kMinUdpPayload;
         limit = std::min<std::size_t>(limit, std::max<uint16_t>(config_.max_udp, kMinUdpPayload));
     }
     w = Writer(out, limit);
-    const std::size_t opt_room = edns.present ? 11 : 0;
+    const std::size_t opt_room = edns.present ? 11 + (config_.cookies && !edns.client_cookie.empty()
+                                                          ? 4 + kClientCookie + kServerCookie
+                                                          : 0)
+                                              : 0;
 
     // Header and question; the counts are patched once known.
     auto begin = [&](uint16_t flags) {
@@ -142,7 +191,7 @@ Response Responder::respond(std::span<const uint8_t> query, std::span<uint8_t> o
     };
     auto finish = [&](Rcode rcode, uint16_t ar) {
         if (edns.present) {
-            write_opt(w, config_, rcode, edns);
+            write_opt(w, config_, rcode, edns, asker);
             ++ar;
         }
         w.patch16(10, ar);
