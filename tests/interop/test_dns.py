@@ -20,6 +20,8 @@ zone and a second one below it). Inside the test's namespace:
 - malformed queries from a raw UDP socket each land in their counter
   (dns_malformed_*), FORMERR or NOTIMP or nothing as RFC 1035 says;
 - dnsperf for 3 seconds: no query lost;
+- a second engine with --dns-rrl 10: a burst of 100 same questions gets 10
+  answers and every other limited one truncated (the slip); TCP unlimited;
 - SIGINT: exit 0, pools at baseline.
 
 Usage: test_dns.py PORTWAY_BINARY_OR_BUILD_DIR
@@ -358,6 +360,39 @@ def dnsperf_check(results, eng, workdir):
                   out[-1500:])
 
 
+def rrl_checks(results, binary):
+    """--dns-rrl 10: a burst of 100 same questions gets 10 answers, half the rest truncated."""
+    with pi.Engine(binary, "dnsrrl", app_args=["--dns-zone", ZONE, "--dns-rrl", "10",
+                                               "--dns-rrl-slip", "2"]) as eng:
+        q = query_bytes(9, "host.interop.test", 1)
+        full = truncated = 0
+        with eng.netns():
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((pi.PEER_IP, 0))
+            s.settimeout(0.5)
+            for _ in range(100):  # bounded: 100 datagrams, well within a second
+                s.sendto(q, (pi.ENGINE_IP, 53))
+            try:
+                while True:
+                    r = s.recv(2048)
+                    if r[2] & 0x02:
+                        truncated += 1
+                    else:
+                        full += 1
+            except socket.timeout:
+                pass
+            s.close()
+        st = eng.stats()
+        results.check("rrl-limits-a-burst", 10 <= full <= 12 and 40 <= truncated <= 46
+                      and st.get("dns_rrl_dropped", 0) + st.get("dns_rrl_slipped", 0) == 100 - full
+                      and st.get("dns_rrl_slipped", 0) == truncated,
+                      f"full {full} truncated {truncated} stats "
+                      f"{ {k: v for k, v in st.items() if k.startswith('dns_rrl')} }")
+        out = kdig(eng, "+tcp", "-t", "A", "host.interop.test")
+        results.check("rrl-tcp-unlimited", "198.18.0.80" in out, out)
+        pi.check_stopped_clean(results, eng, prefix="rrl-")
+
+
 def main(results) -> None:
     binary = pi.engine_binary(sys.argv)
     workdir = tempfile.mkdtemp(prefix="portway-dns-nsd-")
@@ -379,6 +414,7 @@ def main(results) -> None:
                 nsd.wait()
         pi.check_stopped_clean(results, eng)
     shutil.rmtree(workdir, ignore_errors=True)
+    rrl_checks(results, binary)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,9 @@ namespace portway::dns {
     X(cookie_client_only)                                               \
     X(cookie_valid)                                                     \
     X(cookie_invalid)                                                   \
+    /* response rate limiting */                                        \
+    X(rrl_dropped)                                                      \
+    X(rrl_slipped)                                                      \
     /* the transports */                                                \
     X(udp_send_failed) /* the engine could not send the response */     \
     X(tcp_idle_closed) /* a connection idle past the timeout, closed */ \

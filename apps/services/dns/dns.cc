@@ -26,6 +26,7 @@ Asker asker(const Context& ctx, const Endpoint& from) {
 DnsHandler::DnsHandler(DnsConfig config)
     : config_(std::move(config)),
       responder_(*config_.zones, config_.responder),
+      limiter_(config_.rate_limit),
       query_(std::make_unique<uint8_t[]>(kMaxMessage)),
       response_(std::make_unique<uint8_t[]>(kBuffer)) {}
 
@@ -78,7 +79,21 @@ void DnsHandler::on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) {
     const Response r =
         responder_.respond(query, {response_.get(), kMaxMessage}, false, asker(ctx, d.remote));
     count(ctx, r);
-    if (r.size != 0 && !socket.reply(d, {response_.get(), r.size}))
+    if (r.size == 0)
+        return;
+    std::size_t size = r.size;
+    switch (limiter_.check(d.remote.address.value(), r.answer_hash, ctx.now())) {
+        case RateLimiter::Verdict::send:
+            break;
+        case RateLimiter::Verdict::drop:
+            stat(ctx, Stat::rrl_dropped).inc();
+            return;
+        case RateLimiter::Verdict::slip:
+            stat(ctx, Stat::rrl_slipped).inc();
+            size = truncate_to_question({response_.get(), kMaxMessage}, r);
+            break;
+    }
+    if (!socket.reply(d, {response_.get(), size}))
         stat(ctx, Stat::udp_send_failed).inc();
 }
 
@@ -189,13 +204,23 @@ Service dns_service_with_options(DnsConfig defaults) {
     // Read when the handlers are made, after the options were parsed.
     auto settings = std::make_shared<DnsConfig>(defaults);
     auto idle_s = std::make_shared<double>(defaults.tcp_idle.to_seconds());
+    auto rrl = std::make_shared<RateLimitConfig>(defaults.rate_limit);
     Service s = dns_service(defaults);
-    s.make_handler = [settings, idle_s](unsigned) {
+    s.make_handler = [settings, idle_s, rrl](unsigned) {
         DnsConfig c = *settings;
         c.tcp_idle = Nanos(static_cast<uint64_t>(*idle_s * 1e9));
+        c.rate_limit = *rrl;
         return std::make_unique<DnsHandler>(std::move(c));
     };
-    s.add_options = [zones, idle_s](OptionParser& p) {
+    s.add_options = [zones, idle_s, rrl](OptionParser& p) {
+        p.add_uint("--dns-rrl", "N",
+                   "limit UDP responses to N a second per source /24 and answer (0: off, the "
+                   "default)",
+                   0, 1'000'000, [rrl](uint64_t v) { rrl->per_second = static_cast<uint32_t>(v); });
+        p.add_uint("--dns-rrl-slip", "N",
+                   "send every Nth rate-limited response truncated instead of dropping it "
+                   "(default 2; 0: drop all)",
+                   0, 1000, [rrl](uint64_t v) { rrl->slip = static_cast<uint32_t>(v); });
         p.add_value("--dns-zone", "FILE",
                     "serve the zone in this RFC 1035 master file over DNS, port 53 (repeatable)",
                     [zones](std::string_view v) -> std::string {

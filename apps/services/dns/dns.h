@@ -26,6 +26,7 @@
 #include <memory>
 #include <vector>
 
+#include "answer/rate_limit.h"
 #include "answer/responder.h"
 #include "answer/zone_set.h"
 #include "counters.h"
@@ -38,6 +39,7 @@ struct DnsConfig {
     std::shared_ptr<const ZoneSet> zones;
     ResponderConfig responder;
     Nanos tcp_idle = seconds(10);
+    RateLimitConfig rate_limit;  // UDP only; off unless per_second is set
 };
 
 class DnsHandler final : public Handler {
@@ -67,6 +69,7 @@ class DnsHandler final : public Handler {
 
     DnsConfig config_;
     Responder responder_;
+    RateLimiter limiter_;
     std::unique_ptr<uint8_t[]> query_;           // a query copied out of its segments
     std::unique_ptr<uint8_t[]> response_;        // two bytes of TCP length, then the message
     std::array<Counter, kStatCount> own_stats_;  // when the context keeps none

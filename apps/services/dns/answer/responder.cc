@@ -103,7 +103,30 @@ bool write_section(Writer& w, const Section& s, uint16_t& count) {
     return true;
 }
 
+uint64_t fnv1a(uint64_t h, uint8_t b) {
+    return (h ^ b) * 0x100000001b3ull;
+}
+
+uint64_t answer_hash_of(const Question& q, bool question, Rcode rcode) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    if (question) {
+        for (uint8_t b : q.name.view().wire())
+            h = fnv1a(h, to_lower(b));
+        h = fnv1a(fnv1a(h, static_cast<uint8_t>(q.type >> 8)), static_cast<uint8_t>(q.type));
+    }
+    return fnv1a(h, static_cast<uint8_t>(rcode));
+}
+
 }  // namespace
+
+std::size_t truncate_to_question(std::span<uint8_t> response, const Response& r) {
+    if (r.size < kHeaderSize || r.question_end > r.size)
+        return r.size;
+    response[2] |= static_cast<uint8_t>(flag::TC >> 8);
+    for (std::size_t i = 6; i < kHeaderSize; ++i)
+        response[i] = 0;
+    return r.question_end;
+}
 
 Response Responder::respond(std::span<const uint8_t> query, std::span<uint8_t> out, bool tcp,
                             Asker asker) {
@@ -126,6 +149,7 @@ Response Responder::respond(std::span<const uint8_t> query, std::span<uint8_t> o
         r.size = w.size();
         r.rcode = rcode;
         r.problem = p;
+        r.answer_hash = answer_hash_of({}, false, rcode);
         return r;
     };
     if (h.opcode() != kOpcodeQuery)
@@ -188,6 +212,7 @@ Response Responder::respond(std::span<const uint8_t> query, std::span<uint8_t> o
         w.name(q.name);
         w.u16(q.type);
         w.u16(q.klass);
+        r.question_end = w.size();
     };
     auto finish = [&](Rcode rcode, uint16_t ar) {
         if (edns.present) {
@@ -197,6 +222,7 @@ Response Responder::respond(std::span<const uint8_t> query, std::span<uint8_t> o
         w.patch16(10, ar);
         r.size = w.size();
         r.rcode = rcode;
+        r.answer_hash = answer_hash_of(q, true, rcode);
         return r;
     };
     // RFC 6891 §6.1.3: a version we do not speak is BADVERS, with our OPT.

@@ -64,7 +64,17 @@ struct Response {
     bool edns = false;
     CookieSeen cookie = CookieSeen::none;
     LookupKind kind = LookupKind::answer;
+    // What rate limiting keys on: the question's name (case folded), type
+    // and the rcode, hashed.
+    uint64_t answer_hash = 0;
+    // Where the header and question end: a response cut there, TC set and
+    // the counts cleared, is the minimal truncated answer (the slip).
+    std::size_t question_end = kHeaderSize;
 };
+
+// Cuts a response to its header and question with TC=1 (rate limiting's
+// slip, RFC 7766 §5's invitation to retry over TCP); returns its size.
+std::size_t truncate_to_question(std::span<uint8_t> response, const Response& r);
 
 class Responder {
   public:
