@@ -197,6 +197,14 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
     return engine;
 }
 
+void Engine::add_counter_source(std::vector<ExtraCounter> counters,
+                                std::unique_ptr<CounterSource> source) {
+    const std::size_t first = extra_counters_.size();
+    for (auto& c : counters)
+        extra_counters_.push_back(std::move(c));
+    sources_.push_back({std::move(source), first});
+}
+
 Engine::~Engine() {
     if (launched_) {
         request_stop();
@@ -376,6 +384,8 @@ StatsSnapshot Engine::snapshot() const {
         w.extra.assign(extra_counters_.size(), 0);
     for (const auto& w : wrappers_)
         w.installed->add_to(s, w.first);
+    for (const auto& src : sources_)
+        src.source->add_to(s, src.first);
     if (!wrappers_.empty()) {
         // A wrapper may have set a queue's rx_packets to what the device
         // delivered: a worker's packets are the sum of those.

@@ -73,6 +73,16 @@ class Services::ServiceContext final : public Context {
         return owner_.ports_.release(Protocol::tcp, port, Binding::service(id_));
     }
 
+    void count(std::size_t counter, uint64_t n) override {
+        if (owner_.setup_.service_counters != nullptr)
+            owner_.setup_.service_counters->add(owner_.setup_.core, id_, counter, n);
+    }
+    void for_each_counter(
+        FunctionRef<void(std::string_view key, uint64_t value)> f) const override {
+        if (owner_.setup_.read_counters)
+            owner_.setup_.read_counters(f);
+    }
+
   private:
     Status bind(Protocol protocol, uint16_t port) {
         const Binding me = Binding::service(id_);

@@ -5,7 +5,9 @@
 #include "portway/stack.h"
 
 #include <gtest/gtest.h>
+
 #include <rte_ethdev.h>
+#include <map>
 
 #include <chrono>
 #include <optional>
@@ -295,6 +297,56 @@ TEST_F(ReplyServiceTest, RepliesToBroadcastsComeFromAHostAddress) {
     ASSERT_TRUE(r);
     EXPECT_EQ(get32(*r, 26), kEngineIp);
     EXPECT_EQ((*r)[42], 'o');
+}
+
+// A service counting what it gets (Context::count), and answering with what
+// the engine exports under its key (Context::for_each_counter).
+class CountingHandler final : public Handler {
+  public:
+    void on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) override {
+        ctx.count(0);
+        ctx.count(1, d.payload.size());
+        uint64_t seen = 0;
+        bool saw_engine_key = false;
+        ctx.for_each_counter([&](std::string_view key, uint64_t value) {
+            if (key == "counting_datagrams")
+                seen = value;
+            saw_engine_key |= key == "rx_packets";
+        });
+        const uint8_t answer[] = {static_cast<uint8_t>(seen),
+                                  saw_engine_key ? uint8_t{1} : uint8_t{0}};
+        socket.reply(d, answer);
+    }
+};
+
+class CountingServiceTest : public StackTest {
+  protected:
+    void SetUp() override {
+        Service s{
+            "counting", {5002}, {}, [](unsigned) { return std::make_unique<CountingHandler>(); }};
+        s.counters = {{"datagrams", "datagrams received"}, {"bytes", "payload bytes received"}};
+        extra_services_.push_back(std::move(s));
+        StackTest::SetUp();
+    }
+};
+
+TEST_F(CountingServiceTest, AServicesCountersAreExportedUnderItsName) {
+    introduce_peer();
+    for (uint8_t i = 1; i <= 3; ++i) {
+        send(ipv4(engine_mac_, Ip{}, udp(40000, 5002, Bytes{1, 2, 3, 4})));
+        auto r = receive();
+        ASSERT_TRUE(r);
+        EXPECT_EQ((*r)[42], i);  // the count it made, through the snapshot
+        EXPECT_EQ((*r)[43], 1);  // the engine's own keys come with it
+    }
+    std::map<std::string, uint64_t> stats;
+    for_each_stat(engine_->snapshot(),
+                  [&](std::string_view key, uint64_t v) { stats[std::string(key)] = v; });
+    EXPECT_EQ(stats["counting_datagrams"], 3u);
+    EXPECT_EQ(stats["counting_bytes"], 12u);
+    EXPECT_NE(format_stats_summary(engine_->snapshot(), engine_->tsc_hz(), 1.0)
+                  .find("counting: datagrams 3 bytes 12"),
+              std::string::npos);
 }
 
 TEST(StackServices, ConflictingPortsAreRefused) {

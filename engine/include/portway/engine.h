@@ -70,6 +70,11 @@ class Engine {
     // The queue wrapper `name` as installed on this engine's queues; null
     // when it is not (disabled, or no wrapper of that name).
     const InstalledWrapper* wrapper(std::string_view name) const;
+    // Counters kept above the engine (the services', say), exported with
+    // the wrappers' (WorkerSnapshot::extra, worker i's at index i). Before
+    // start() only: snapshots read the list without a lock.
+    void add_counter_source(std::vector<ExtraCounter> counters,
+                            std::unique_ptr<CounterSource> source);
 
   private:
     Engine() = default;
@@ -99,6 +104,11 @@ class Engine {
     };
     std::vector<Wrapper> wrappers_;             // the installed ones: counter sources
     std::vector<ExtraCounter> extra_counters_;  // every wrapper's, installed or not
+    struct Source {
+        std::unique_ptr<CounterSource> source;
+        std::size_t first;
+    };
+    std::vector<Source> sources_;  // added with add_counter_source
     std::vector<std::unique_ptr<PacketStage>> stages_;
     std::vector<std::pair<Engine*, std::size_t>> launch_args_;  // one per worker, for lcore_entry
     std::atomic<bool> stop_{false};

@@ -38,6 +38,7 @@
 #include <new>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -124,6 +125,17 @@ class Context {
     // connections already open stay).
     virtual Status tcp_listen(uint16_t port) = 0;
     virtual bool tcp_unlisten(uint16_t port) = 0;
+
+    // Counters. Adds n to the service's counter `counter` (an index into
+    // Service::counters) on this core: a plain add, single writer, no
+    // allocation; an index out of range counts nothing.
+    virtual void count(std::size_t counter, uint64_t n = 1) = 0;
+    // Every counter the engine exports (the keys of telemetry
+    // /portway/stats, summed over the cores, the services' own included),
+    // for pages such as /metrics. It takes a snapshot: not for the
+    // per-packet path.
+    virtual void for_each_counter(
+        FunctionRef<void(std::string_view key, uint64_t value)> f) const = 0;
 };
 
 // A service's callbacks, one instance per core. Every one has a default
@@ -214,6 +226,13 @@ class ConnectionState {
     void (*destroy_)(void*) = nullptr;
 };
 
+// A counter a service keeps (Context::count): exported by telemetry as
+// `<service name>_<name>`, summed over the cores, and printed in the summary.
+struct CounterSpec {
+    std::string name;  // [a-z0-9_]+
+    std::string help;
+};
+
 struct Service {
     std::string name;
     std::vector<uint16_t> udp_ports;  // served from the start, on every core
@@ -227,6 +246,8 @@ struct Service {
     // Options the service adds to the command line of the app hosting it
     // (serve()); parsed before make_handler is called.
     std::function<void(OptionParser&)> add_options;
+    // The service's own counters (Context::count(index)).
+    std::vector<CounterSpec> counters;
 };
 
 }  // namespace portway

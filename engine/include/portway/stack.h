@@ -30,6 +30,7 @@ class RouteTable;
 namespace flow {
 class PortTable;
 class CoreMesh;
+class ServiceCounterTable;
 }  // namespace flow
 
 class Stack {
@@ -67,6 +68,9 @@ class Stack {
     Engine& engine() const { return *engine_; }
     // The rings between worker cores; null with a single worker.
     const flow::CoreMesh* mesh() const { return mesh_.get(); }
+    // The services' own counters, one block per worker (made by
+    // stage_factory(), null before).
+    flow::ServiceCounterTable* service_counters() const { return service_counters_.get(); }
 
   private:
     Stack() = default;
@@ -81,6 +85,8 @@ class Stack {
     std::vector<std::string> service_names_;
     std::array<uint64_t, 2> secret_{};
     std::unique_ptr<flow::CoreMesh> mesh_;
+    // Shared with the engine's counter source, which may outlive the stack.
+    std::shared_ptr<flow::ServiceCounterTable> service_counters_;
 };
 
 }  // namespace portway
