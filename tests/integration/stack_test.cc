@@ -111,6 +111,9 @@ TEST_F(StackTest, UdpEchoDiscardChargen) {
     r = receive();
     ASSERT_TRUE(r);
     EXPECT_EQ(get16(*r, 36), 40001);
+    // ... with one: checksums are on by default (RFC 1122 §4.1.3.4).
+    EXPECT_NE(get16(*r, 40), 0);
+    EXPECT_TRUE(checksums_ok(*r));
 
     for (int i = 0; i < 5; ++i) {
         send(ipv4(engine_mac_, Ip{}, udp(40002, 19, hello)));
@@ -220,6 +223,33 @@ TEST_F(StackTest, ClosedPortGetsPortUnreachable) {
     send(ipv4(Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, bcast,
               udp(40000, 4444, data, kPeerIp, 0xC61200FF)));
     EXPECT_TRUE(wait_for(DropReason::udp_no_listener, 2));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
+}
+
+// RFC 1122 §3.2.2: no ICMP error about a datagram whose source is not a
+// single host: class E, or 0.0.0.0 (which may only broadcast).
+TEST_F(StackTest, NoIcmpErrorToAClassEOrZeroSource) {
+    introduce_peer();
+    const Bytes data{1, 2, 3, 4};
+    send(ipv4(engine_mac_, Ip{.src = 0xF0000001}, udp(40000, 4444, data, 0xF0000001, kEngineIp)));
+    EXPECT_TRUE(wait_for(DropReason::udp_no_listener, 1));
+    Ip from_zero{.src = 0, .dst = 0xFFFFFFFF};
+    send(ipv4(Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, from_zero,
+              udp(68, 4444, data, 0, 0xFFFFFFFF)));
+    EXPECT_TRUE(wait_for(DropReason::udp_no_listener, 2));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
+    EXPECT_EQ(drops(DropReason::ip_no_route), 0u);  // not even tried
+}
+
+// 0.0.0.0/8 sends only as a host starting up, to a broadcast: to a unicast
+// address it is dropped as a martian (RFC 1122 §3.2.1.3 (a)).
+TEST_F(StackTest, ZeroSourceToUnicastIsDropped) {
+    introduce_peer();
+    send(ipv4(engine_mac_, Ip{.src = 0}, udp(40000, 7, Bytes{1}, 0, kEngineIp)));
+    send(ipv4(engine_mac_, Ip{.src = 0x00000005}, udp(40000, 7, Bytes{1}, 5, kEngineIp)));
+    Bytes ping = icmp_echo(1, 1, Bytes(8));
+    send(ipv4(engine_mac_, Ip{.src = 0, .protocol = 1}, ping));
+    EXPECT_TRUE(wait_for(DropReason::ip_bad_source, 3));
     EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
 }
 
@@ -349,6 +379,19 @@ TEST_F(CountingServiceTest, AServicesCountersAreExportedUnderItsName) {
               std::string::npos);
 }
 
+// A broadcast from 0.0.0.0 (a host starting up) reaches the service, but
+// a reply has no one to go to: never to 0.0.0.0 through a gateway (RFC 1122
+// §3.2.1.3 (a)).
+TEST_F(ReplyServiceTest, NoReplyGoesTo0000) {
+    introduce_peer();
+    Ip from_zero{.src = 0, .dst = 0xFFFFFFFF};
+    for (const uint16_t port : {uint16_t{5001}, uint16_t{7}})  // reply() and reflect()
+        send(ipv4(Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, from_zero,
+                  udp(68, port, Bytes{1, 2, 3}, 0, 0xFFFFFFFF)));
+    EXPECT_TRUE(wait_for(DropReason::ip_bad_destination, 2));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
+}
+
 TEST(StackServices, ConflictingPortsAreRefused) {
     RingPort port = make_ring_port("conflict");
     RuntimeConfig rc;
@@ -431,8 +474,6 @@ const Hostile kHostile[] = {
          b[25] ^= 0x5A;
          return b;
      }},
-    {"ttl-zero", DropReason::ip_ttl_zero,
-     [](const Mac6& m) { return ipv4(m, Ip{.ttl = 0}, udp(1, 7, Bytes(4))); }},
     {"martian-source", DropReason::ip_bad_source,
      [](const Mac6& m) { return ipv4(m, Ip{.src = 0x7F000001}, udp(1, 7, Bytes(4))); }},
     {"not-for-us", DropReason::ip_not_for_us,
