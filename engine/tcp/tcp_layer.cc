@@ -94,6 +94,7 @@ TcpLayer::TcpLayer(const TcpSetup& setup, WorkerCounters& counters, rte_mempool*
     params_.delayed_ack = from_seconds(c.delayed_ack_s);
     params_.syn_retries = c.syn_retries;
     params_.retries = c.retries;
+    params_.persist_timeout = from_seconds(c.persist_timeout_s);
     params_.challenge_acks_per_s = c.challenge_acks_per_s;
     params_.reassembly_ranges = c.reassembly_ranges;
 
