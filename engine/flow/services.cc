@@ -19,6 +19,10 @@ class Services::ServiceContext final : public Context {
     TimePoint now() const override { return owner_.now_; }
     unsigned core() const override { return owner_.setup_.core; }
     unsigned cores() const override { return owner_.setup_.cores; }
+    StatsSnapshot engine_stats() const override {
+        const auto* read = owner_.setup_.engine_stats;
+        return read != nullptr && *read ? (*read)() : StatsSnapshot{};
+    }
 
     TimerId schedule(Nanos after, uint64_t token) override {
         if (owner_.free_timers_.empty())

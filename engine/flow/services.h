@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -41,6 +42,8 @@ struct ServicesSetup {
     unsigned core = 0;
     unsigned cores = 1;
     uint32_t max_timers = 4096;  // timers handlers may have pending on this core
+    // Context::engine_stats(); null: none.
+    const std::function<StatsSnapshot()>* engine_stats = nullptr;
 };
 
 class Services {

@@ -52,6 +52,7 @@ Expected<std::unique_ptr<Stack>> Stack::create(const StackConfig& config, Engine
     std::unique_ptr<Stack> stack(new Stack());
     stack->config_ = config;
     stack->engine_ = &engine;
+    stack->engine_stats_ = [e = &engine] { return e->snapshot(); };
     stack->port_table_ = std::make_unique<flow::PortTable>();
     std::random_device entropy;
     for (auto& word : stack->secret_)

@@ -40,6 +40,7 @@ struct TransportSetup {
     uint16_t mtu = 1500;
     uint16_t max_segment_room = 1460;  // bytes of TCP header + payload one mbuf can hold
     tcp::SipKey secret{};
+    const std::function<StatsSnapshot()>* engine_stats = nullptr;  // Context::engine_stats()
 };
 
 class Transport {

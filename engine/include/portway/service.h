@@ -43,6 +43,7 @@
 
 #include "portway/net.h"
 #include "portway/payload.h"
+#include "portway/stats.h"
 #include "portway/status.h"
 #include "portway/time.h"
 
@@ -124,6 +125,12 @@ class Context {
     // connections already open stay).
     virtual Status tcp_listen(uint16_t port) = 0;
     virtual bool tcp_unlisten(uint16_t port) = 0;
+
+    // The engine's counters now, as telemetry's /portway/* commands read
+    // them (Engine::snapshot(): every worker, device and pool); empty where
+    // no engine runs (the test kit). It allocates and reads every core's
+    // counters: for a management page (a /metrics scrape), never per packet.
+    virtual StatsSnapshot engine_stats() const { return {}; }
 };
 
 // A service's callbacks, one instance per core. Every one has a default

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -65,6 +66,8 @@ class Stack {
     // RFC 4987): shared, so any core can check a cookie another issued.
     const std::array<uint64_t, 2>& secret() const { return secret_; }
     Engine& engine() const { return *engine_; }
+    // What services' Context::engine_stats() calls: the engine's snapshot.
+    const std::function<StatsSnapshot()>& engine_stats() const { return engine_stats_; }
     // The rings between worker cores; null with a single worker.
     const flow::CoreMesh* mesh() const { return mesh_.get(); }
 
@@ -73,6 +76,7 @@ class Stack {
 
     StackConfig config_;
     Engine* engine_ = nullptr;
+    std::function<StatsSnapshot()> engine_stats_;
     std::vector<Interface> interfaces_;
     std::vector<const Interface*> by_port_;
     std::unique_ptr<ip::RouteTable> routes_;
