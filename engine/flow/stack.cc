@@ -127,6 +127,8 @@ Status Stack::add_service(Service service) {
     const auto id = static_cast<flow::ServiceId>(services_.size());
     if (Status s = port_table_->bind(id, bindings, service_names_); !s)
         return Status::error("service " + service.name + ": " + s.message());
+    if (!service.counters.empty() && service.read_counter)
+        engine_->add_counters(service.counters, service.read_counter);
     service_names_.push_back(service.name);
     services_.push_back(std::move(service));
     return {};

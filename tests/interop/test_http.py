@@ -20,8 +20,9 @@ plus a generated 4 MiB file, and --http-metrics:
   --http-header-timeout, and /metrics counts it;
 - 10,000 requests on 10 keep-alive connections, then every connection
   closed: the engine's TCP connections gauge back to 0, the pools at their
-  baseline, /metrics' open-connections gauge at 0; SIGINT: exit 0 (3 would
-  mean leaked mbufs), pools at baseline.
+  baseline, /metrics' open-connections gauge at 0 (but the scrape's own);
+  the server's counters in /portway/stats; SIGINT: exit 0 (3 would mean
+  leaked mbufs), pools at baseline.
 
 Usage: test_http.py PORTWAY_BINARY_OR_BUILD_DIR
 """
@@ -347,6 +348,10 @@ def main(r: pi.Results) -> None:
             page = metrics(eng)
             r.check("metrics-open-connections-0", metric(page, "http_open_connections") == 1,  # this scrape's own
                     "\n".join(l for l in page.splitlines() if "open_connections" in l))
+            st = eng.stats()  # the server's counters are published with the engine's
+            r.check("telemetry-http-counters", st.get("http_requests", 0) >= 10000
+                    and st.get("http_status_200", 0) >= 10000 and st.get("http_close_header_timeout", 0) >= 1
+                    and st.get("http_open", -1) == 0, {k: v for k, v in st.items() if k.startswith("http_")})
             r.check("engine-alive", eng.alive(), eng.log_tail())
             pi.check_no_bug_drops(r, eng, extra=pi.TCP_BUG_REASONS)
             pi.check_stopped_clean(r, eng)

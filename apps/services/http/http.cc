@@ -48,9 +48,14 @@ Service http_service(HttpSettings settings) {
     if (shared->settings.site != nullptr)
         s.tcp_ports = {shared->settings.port};
     s.connection_state = ConnectionState::of<http::HttpHandler::Connection>();
-    s.make_handler = [shared](unsigned) -> std::unique_ptr<Handler> {
+    s.make_handler = [shared](unsigned core) -> std::unique_ptr<Handler> {
         return std::make_unique<http::HttpHandler>(shared->settings.site, shared->settings,
-                                                   shared->registry);
+                                                   shared->registry, core);
+    };
+    // Published with the engine's counters (telemetry, the summary).
+    s.counters = http::HttpRegistry::names();
+    s.read_counter = [registry = shared->registry](unsigned core, std::size_t index) {
+        return registry->read(core, index);
     };
     s.add_options = [shared](OptionParser& p) {
         HttpSettings& h = shared->settings;

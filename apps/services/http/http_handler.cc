@@ -54,21 +54,23 @@ bool decode_path(std::string_view target, std::vector<char>& out, std::string_vi
 
 namespace {
 
-std::shared_ptr<HttpRegistry> with_core(std::shared_ptr<HttpRegistry> registry) {
+std::shared_ptr<HttpRegistry> with_core(std::shared_ptr<HttpRegistry> registry, unsigned core) {
     if (registry == nullptr)
         registry = std::make_shared<HttpRegistry>();
-    registry->cores.emplace_back();
+    // Handlers are made one core after the other, before any runs.
+    if (registry->used.load(std::memory_order_relaxed) <= core)
+        registry->used.store(core + 1, std::memory_order_release);
     return registry;
 }
 
 }  // namespace
 
 HttpHandler::HttpHandler(std::shared_ptr<const FileStore> site, const HttpSettings& settings,
-                         std::shared_ptr<HttpRegistry> registry)
+                         std::shared_ptr<HttpRegistry> registry, unsigned core)
     : site_(std::move(site)),
       settings_(settings),
-      registry_(with_core(std::move(registry))),
-      counters_(registry_->cores.back()),
+      registry_(with_core(std::move(registry), core)),
+      counters_(registry_->cores[core < registry_->cores.size() ? core : 0]),
       scratch_(settings.limits.max_header_bytes),
       path_(settings.limits.max_target) {
     metrics_.reserve(settings.metrics ? 256 * 1024 : 0);

@@ -52,7 +52,7 @@ class HttpHandler final : public Handler {
     // `registry` holds every core's counters (for /metrics); this handler
     // adds its own. Null: a registry of its own.
     HttpHandler(std::shared_ptr<const FileStore> site, const HttpSettings& settings,
-                std::shared_ptr<HttpRegistry> registry = nullptr);
+                std::shared_ptr<HttpRegistry> registry = nullptr, unsigned core = 0);
 
     void on_start(Context& context) override;
     void on_timer(Context& context, uint64_t token) override;

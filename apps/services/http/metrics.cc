@@ -177,7 +177,7 @@ template <typename Read>
 void per_core(Page& p, const HttpRegistry& http, std::string_view name, std::string_view type,
               std::string_view help, Read read) {
     p.family(name, type, help);
-    for (std::size_t core = 0; core < http.cores.size(); ++core) {
+    for (std::size_t core = 0; core < http.used.load(std::memory_order_acquire); ++core) {
         std::string& l = p.labels();
         p.label(l, "core", core);
         p.sample(name, l, read(http.cores[core]));
@@ -194,7 +194,7 @@ void http_families(Page& p, const HttpRegistry& http) {
     per_core(p, http, "http_sent_bytes_total", "counter", "response bytes sent",
              [](const HttpCounters& c) { return c.bytes_sent.read(); });
     p.family("http_responses_total", "counter", "responses by status class");
-    for (std::size_t core = 0; core < http.cores.size(); ++core) {
+    for (std::size_t core = 0; core < http.used.load(std::memory_order_acquire); ++core) {
         for (std::size_t k = 0; k < 5; ++k) {
             std::string& l = p.labels();
             p.label(l, "core", core);
@@ -204,7 +204,7 @@ void http_families(Page& p, const HttpRegistry& http) {
         }
     }
     p.family("http_status_total", "counter", "responses by status code");
-    for (std::size_t core = 0; core < http.cores.size(); ++core) {
+    for (std::size_t core = 0; core < http.used.load(std::memory_order_acquire); ++core) {
         for (std::size_t i = 0; i < kCountedStatuses.size(); ++i) {
             std::string& l = p.labels();
             p.label(l, "core", core);
@@ -213,7 +213,7 @@ void http_families(Page& p, const HttpRegistry& http) {
         }
     }
     p.family("http_closes_total", "counter", "connections closed, by reason");
-    for (std::size_t core = 0; core < http.cores.size(); ++core) {
+    for (std::size_t core = 0; core < http.used.load(std::memory_order_acquire); ++core) {
         for (std::size_t r = 0; r < kCloseReasonCount; ++r) {
             std::string& l = p.labels();
             p.label(l, "core", core);
@@ -222,7 +222,7 @@ void http_families(Page& p, const HttpRegistry& http) {
         }
     }
     p.family("http_refusals_total", "counter", "requests refused, by reason");
-    for (std::size_t core = 0; core < http.cores.size(); ++core) {
+    for (std::size_t core = 0; core < http.used.load(std::memory_order_acquire); ++core) {
         for (std::size_t r = 0; r < kRefusalCount; ++r) {
             std::string& l = p.labels();
             p.label(l, "core", core);
@@ -233,6 +233,45 @@ void http_families(Page& p, const HttpRegistry& http) {
 }
 
 }  // namespace
+
+std::vector<ExtraCounter> HttpRegistry::names() {
+    std::vector<ExtraCounter> out;
+    auto add = [&out](std::string name) { out.push_back({"http", name, "http_" + name}); };
+    add("connections");
+    add("open");
+    add("requests");
+    add("bytes_sent");
+    for (int k = 1; k <= 5; ++k)
+        add(std::to_string(k) + "xx");
+    for (uint16_t code : kCountedStatuses)
+        add("status_" + std::to_string(code));
+    for (std::size_t r = 0; r < kCloseReasonCount; ++r)
+        add("close_" + std::string(close_reason_name(static_cast<CloseReason>(r))));
+    for (std::size_t r = 0; r < kRefusalCount; ++r)
+        add("refused_" + std::string(refusal_name(static_cast<Refusal>(r))));
+    return out;
+}
+
+uint64_t HttpRegistry::read(unsigned core, std::size_t i) const {
+    if (core >= cores.size())
+        return 0;
+    const HttpCounters& c = cores[core];
+    const std::array<const Counter*, 4> first = {&c.connections, &c.open, &c.requests,
+                                                 &c.bytes_sent};
+    if (i < first.size())
+        return first[i]->read();
+    i -= first.size();
+    if (i < c.by_class.size())
+        return c.by_class[i].read();
+    i -= c.by_class.size();
+    if (i < c.by_status.size())
+        return c.by_status[i].read();
+    i -= c.by_status.size();
+    if (i < c.closes.size())
+        return c.closes[i].read();
+    i -= c.closes.size();
+    return i < c.refusals.size() ? c.refusals[i].read() : 0;
+}
 
 void append_metrics(std::string& out, const StatsSnapshot& engine, const HttpRegistry& http) {
     Page p(out);

@@ -6,17 +6,25 @@
 
 #include <portway/stats.h>
 
-#include <deque>
+#include <array>
+#include <atomic>
 #include <string>
+#include <vector>
 
 #include "counters.h"
 
 namespace portway::services::http {
 
-// Every core's server counters (one HttpCounters per handler, each written
-// by its own core only); read with relaxed loads for the page.
+// Every core's server counters (core c's written by core c only), in
+// storage fixed before any core starts, so the page and the engine's
+// snapshots (telemetry, on its own thread) read them while cores count.
 struct HttpRegistry {
-    std::deque<HttpCounters> cores;  // a deque: adding one moves none
+    std::array<HttpCounters, RTE_MAX_LCORE> cores;
+    std::atomic<unsigned> used{0};  // cores with a handler
+
+    // Flat, for Service::counters: the names and core c's value of each.
+    static std::vector<ExtraCounter> names();
+    uint64_t read(unsigned core, std::size_t index) const;
 };
 
 // Appends the page; `out` is reused, so after the first scrape of a given

@@ -70,6 +70,11 @@ class Engine {
     // The queue wrapper `name` as installed on this engine's queues; null
     // when it is not (disabled, or no wrapper of that name).
     const InstalledWrapper* wrapper(std::string_view name) const;
+    // Counters kept above the engine (a service's, Service::counters),
+    // added to every snapshot after the wrappers': worker w's value of
+    // counters[i] is read(w, i). Before launch() (telemetry reads them).
+    void add_counters(std::vector<ExtraCounter> counters,
+                      std::function<uint64_t(unsigned worker, std::size_t index)> read);
 
   private:
     Engine() = default;
@@ -99,6 +104,12 @@ class Engine {
     };
     std::vector<Wrapper> wrappers_;             // the installed ones: counter sources
     std::vector<ExtraCounter> extra_counters_;  // every wrapper's, installed or not
+    struct AddedCounters {
+        std::size_t first;
+        std::size_t count;
+        std::function<uint64_t(unsigned, std::size_t)> read;
+    };
+    std::vector<AddedCounters> added_counters_;  // add_counters()
     std::vector<std::unique_ptr<PacketStage>> stages_;
     std::vector<std::pair<Engine*, std::size_t>> launch_args_;  // one per worker, for lcore_entry
     std::atomic<bool> stop_{false};

@@ -234,6 +234,14 @@ struct Service {
     // Options the service adds to the command line of the app hosting it
     // (serve()); parsed before make_handler is called.
     std::function<void(OptionParser&)> add_options;
+    // Counters the service keeps per core, published with the engine's own
+    // (telemetry's /portway/stats and /portway/lcores under each key, the
+    // summary at exit under the group, Context::engine_stats()), and how
+    // to read core `core`'s value of counters[index]: on the thread taking
+    // the snapshot, so a relaxed load of a single-writer portway::Counter
+    // in storage that outlives the engine.
+    std::vector<ExtraCounter> counters;
+    std::function<uint64_t(unsigned core, std::size_t index)> read_counter;
 };
 
 }  // namespace portway
