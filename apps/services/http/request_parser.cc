@@ -323,6 +323,9 @@ ParseOutcome parse_head(std::span<const uint8_t> bytes, const HttpLimits& limits
                         Request& request) {
     request = Request();
     std::string_view head(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    // A head too large because of its target is a 414, not a 431.
+    if (head.find('\n') > limits.max_target + kRequestLineOverhead)
+        return refuse(Refusal::target_too_long);
     if (head.size() > limits.max_header_bytes)
         return refuse(Refusal::headers_too_large);
     bool first = true;

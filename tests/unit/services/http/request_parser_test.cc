@@ -221,6 +221,9 @@ TEST(HttpParser, Limits) {
     EXPECT_EQ(
         refused("GET / HTTP/1.1\r\nHost: a\r\nA: " + std::string(250, 'x') + "\r\n\r\n", limits),
         Refusal::headers_too_large);
+    // A target that alone makes the head too large is still a 414.
+    EXPECT_EQ(refused("GET /" + std::string(300, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", limits),
+              Refusal::target_too_long);
     EXPECT_EQ(refused("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 101\r\n\r\n", limits),
               Refusal::body_too_large);
     EXPECT_EQ(refusal_status(Refusal::body_too_large), 413);
