@@ -123,6 +123,8 @@ void engine_families(Page& p, const StatsSnapshot& s) {
     }
     for (std::size_t i = 0; i < s.extra_counters.size(); ++i) {
         const std::string& key = s.extra_counters[i].key;
+        if (key.starts_with("http_"))
+            continue;  // the server's own, in their labelled families below
         p.family(key, "counter", s.extra_counters[i].group + " " + s.extra_counters[i].name);
         for (const auto& w : s.workers) {
             std::string& l = p.labels();
@@ -235,20 +237,26 @@ void http_families(Page& p, const HttpRegistry& http) {
 }  // namespace
 
 std::vector<ExtraCounter> HttpRegistry::names() {
+    // One summary line per group, each printed only when it counted
+    // something; the telemetry keys are flat (http_status_404).
     std::vector<ExtraCounter> out;
-    auto add = [&out](std::string name) { out.push_back({"http", name, "http_" + name}); };
-    add("connections");
-    add("open");
-    add("requests");
-    add("bytes_sent");
+    auto add = [&out](std::string group, std::string name, const std::string& key) {
+        out.push_back({std::move(group), std::move(name), "http_" + key});
+    };
+    for (const char* name : {"connections", "open", "requests", "bytes_sent"})
+        add("http", name, name);
     for (int k = 1; k <= 5; ++k)
-        add(std::to_string(k) + "xx");
+        add("http", std::to_string(k) + "xx", std::to_string(k) + "xx");
     for (uint16_t code : kCountedStatuses)
-        add("status_" + std::to_string(code));
-    for (std::size_t r = 0; r < kCloseReasonCount; ++r)
-        add("close_" + std::string(close_reason_name(static_cast<CloseReason>(r))));
-    for (std::size_t r = 0; r < kRefusalCount; ++r)
-        add("refused_" + std::string(refusal_name(static_cast<Refusal>(r))));
+        add("http status", std::to_string(code), "status_" + std::to_string(code));
+    for (std::size_t r = 0; r < kCloseReasonCount; ++r) {
+        const std::string name(close_reason_name(static_cast<CloseReason>(r)));
+        add("http closes", name, "close_" + name);
+    }
+    for (std::size_t r = 0; r < kRefusalCount; ++r) {
+        const std::string name(refusal_name(static_cast<Refusal>(r)));
+        add("http refused", name, "refused_" + name);
+    }
     return out;
 }
 
