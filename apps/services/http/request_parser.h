@@ -93,7 +93,6 @@ class HeadScanner {
     uint32_t head_length() const { return end_ - skip_; }
     // Forget the request: the next one starts at the next byte.
     void reset() { *this = HeadScanner(); }
-    bool started() const { return scanned_ > skip_; }
 
   private:
     uint32_t scanned_ = 0;
