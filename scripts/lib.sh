@@ -17,6 +17,7 @@ PORTWAY_BUILD_PACKAGES=(
     build-essential pkg-config meson ninja-build python3 python3-pyelftools
     libdpdk-dev dpdk-dev dpdk libhwloc-dev libpcap-dev libnuma-dev
     libgtest-dev libgmock-dev libbenchmark-dev clang-format
+    clang libclang-rt-14-dev
 )
 PORTWAY_PEER_PACKAGES=(
     iproute2 iputils-ping iputils-arping netcat-openbsd socat curl tshark

@@ -197,6 +197,14 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
     return engine;
 }
 
+void Engine::add_counter_source(std::vector<ExtraCounter> counters,
+                                std::unique_ptr<CounterSource> source) {
+    const std::size_t first = extra_counters_.size();
+    for (auto& c : counters)
+        extra_counters_.push_back(std::move(c));
+    sources_.push_back({std::move(source), first});
+}
+
 Engine::~Engine() {
     if (launched_) {
         request_stop();
@@ -345,13 +353,6 @@ bool Engine::pools_at_baseline() const {
                        [](const Pool& p) { return rte_mempool_in_use_count(p.mp) == p.baseline; });
 }
 
-void Engine::add_counters(std::vector<ExtraCounter> counters,
-                          std::function<uint64_t(unsigned, std::size_t)> read) {
-    added_counters_.push_back({extra_counters_.size(), counters.size(), std::move(read)});
-    for (auto& c : counters)
-        extra_counters_.push_back(std::move(c));
-}
-
 StatsSnapshot Engine::snapshot() const {
     StatsSnapshot s;
     s.tsc = rte_rdtsc();
@@ -383,12 +384,8 @@ StatsSnapshot Engine::snapshot() const {
         w.extra.assign(extra_counters_.size(), 0);
     for (const auto& w : wrappers_)
         w.installed->add_to(s, w.first);
-    for (const auto& a : added_counters_) {
-        for (std::size_t w = 0; w < s.workers.size(); ++w) {
-            for (std::size_t i = 0; i < a.count; ++i)
-                s.workers[w].extra[a.first + i] = a.read(static_cast<unsigned>(w), i);
-        }
-    }
+    for (const auto& src : sources_)
+        src.source->add_to(s, src.first);
     if (!wrappers_.empty()) {
         // A wrapper may have set a queue's rx_packets to what the device
         // delivered: a worker's packets are the sum of those.

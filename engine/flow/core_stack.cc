@@ -66,7 +66,11 @@ std::unique_ptr<CoreStack> CoreStack::create(const Stack& stack, Worker& worker)
     setup.max_segment_room =
         static_cast<uint16_t>(rte_pktmbuf_data_room_size(core->pool_) - RTE_PKTMBUF_HEADROOM);
     setup.secret = tcp::SipKey{stack.secret()[0], stack.secret()[1]};
-    setup.engine_stats = &stack.engine_stats();
+    setup.service_counters = stack.service_counters();
+    const Engine* engine = &stack.engine();
+    setup.read_counters = [engine](FunctionRef<void(std::string_view, uint64_t)> f) {
+        for_each_stat(engine->snapshot(), f);
+    };
     core->transport_ =
         Transport::create(setup, stack.ports(), worker.counters(), core->pool_, core->builder_,
                           core->ipv4_out_, now, core->mesh_ != nullptr ? core.get() : nullptr);

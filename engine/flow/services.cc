@@ -19,10 +19,6 @@ class Services::ServiceContext final : public Context {
     TimePoint now() const override { return owner_.now_; }
     unsigned core() const override { return owner_.setup_.core; }
     unsigned cores() const override { return owner_.setup_.cores; }
-    StatsSnapshot engine_stats() const override {
-        const auto* read = owner_.setup_.engine_stats;
-        return read != nullptr && *read ? (*read)() : StatsSnapshot{};
-    }
 
     TimerId schedule(Nanos after, uint64_t token) override {
         if (owner_.free_timers_.empty())
@@ -75,6 +71,16 @@ class Services::ServiceContext final : public Context {
     Status tcp_listen(uint16_t port) override { return bind(Protocol::tcp, port); }
     bool tcp_unlisten(uint16_t port) override {
         return owner_.ports_.release(Protocol::tcp, port, Binding::service(id_));
+    }
+
+    void count(std::size_t counter, uint64_t n) override {
+        if (owner_.setup_.service_counters != nullptr)
+            owner_.setup_.service_counters->add(owner_.setup_.core, id_, counter, n);
+    }
+    void for_each_counter(
+        FunctionRef<void(std::string_view key, uint64_t value)> f) const override {
+        if (owner_.setup_.read_counters)
+            owner_.setup_.read_counters(f);
     }
 
   private:

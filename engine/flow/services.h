@@ -19,6 +19,7 @@
 
 #include "core/timer_wheel.h"
 #include "flow/port_table.h"
+#include "flow/service_counters.h"
 #include "ip/output.h"
 #include "portway/service.h"
 #include "portway/stats.h"
@@ -42,8 +43,10 @@ struct ServicesSetup {
     unsigned core = 0;
     unsigned cores = 1;
     uint32_t max_timers = 4096;  // timers handlers may have pending on this core
-    // Context::engine_stats(); null: none.
-    const std::function<StatsSnapshot()>* engine_stats = nullptr;
+    // The services' own counters (null: count() counts nothing), and what
+    // Context::for_each_counter reads (empty: no counters).
+    ServiceCounterTable* service_counters = nullptr;
+    std::function<void(FunctionRef<void(std::string_view, uint64_t)>)> read_counters;
 };
 
 class Services {

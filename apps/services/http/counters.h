@@ -1,13 +1,17 @@
 // What the server counts, per core: statuses by code and class, why
-// connections closed, why requests were refused (request_parser.h). One
-// writer (the core's handler), read with relaxed loads (portway::Counter).
+// connections closed, why requests were refused (request_parser.h). Each
+// count goes to the engine's table of the service's counters
+// (Context::count: telemetry's http_<name> keys, the summary, /metrics)
+// and to the handler's own copy, which its tests read.
 #pragma once
 
+#include <portway/service.h>
 #include <portway/stats.h>
 
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "request_parser.h"
 
@@ -40,20 +44,46 @@ enum class CloseReason : uint8_t {
 };
 inline constexpr std::size_t kCloseReasonCount = 9;
 
-struct HttpCounters {
-    Counter connections;              // accepted
-    Counter open;                     // open now (gauge)
-    Counter requests;                 // heads parsed, good or refused
-    Counter bytes_sent;               // response bytes the send buffer took
-    std::array<Counter, 5> by_class;  // 1xx..5xx
-    std::array<Counter, kCountedStatuses.size()> by_status;
-    std::array<Counter, kCloseReasonCount> closes;
-    std::array<Counter, kRefusalCount> refusals;
-
-    void count_status(uint16_t status);
-};
-
 std::string_view close_reason_name(CloseReason r);
-std::string_view close_reason_help(CloseReason r);
+
+// The flat index of each counter, as Service::counters declares them.
+namespace counter {
+inline constexpr std::size_t connections = 0;  // accepted
+inline constexpr std::size_t requests = 1;     // heads received, good or refused
+inline constexpr std::size_t bytes_sent = 2;   // response bytes the send buffer took
+inline constexpr std::size_t first_class = 3;  // 1xx..5xx
+inline constexpr std::size_t first_status = first_class + 5;
+inline constexpr std::size_t first_close = first_status + kCountedStatuses.size();
+inline constexpr std::size_t first_refusal = first_close + kCloseReasonCount;
+inline constexpr std::size_t count = first_refusal + kRefusalCount;
+inline constexpr std::size_t close(CloseReason r) {
+    return first_close + static_cast<std::size_t>(r);
+}
+inline constexpr std::size_t refusal(Refusal r) {
+    return first_refusal + static_cast<std::size_t>(r);
+}
+}  // namespace counter
+
+// Service::counters: the names (exported as http_<name>) and their help.
+std::vector<CounterSpec> http_counter_specs();
+
+class HttpCounters {
+  public:
+    void add(Context& context, std::size_t index, uint64_t n = 1) {
+        local_[index].add(n);
+        context.count(index, n);
+    }
+    void status(Context& context, uint16_t code);
+    uint64_t read(std::size_t index) const { return local_[index].read(); }
+    uint64_t closes(CloseReason r) const { return read(counter::close(r)); }
+    uint64_t of_status(uint16_t code) const;
+
+    // Connections open on this core now (not published: connections
+    // minus the closes of every reason is the same number).
+    uint64_t open = 0;
+
+  private:
+    std::array<Counter, counter::count> local_;
+};
 
 }  // namespace portway::services::http

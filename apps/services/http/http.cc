@@ -23,7 +23,6 @@ int64_t system_unix_ns() {
 // the command line first).
 struct Shared {
     HttpSettings settings;
-    std::shared_ptr<http::HttpRegistry> registry = std::make_shared<http::HttpRegistry>();
 };
 
 std::function<std::string(std::string_view)> seconds_into(Nanos& target) {
@@ -48,15 +47,11 @@ Service http_service(HttpSettings settings) {
     if (shared->settings.site != nullptr)
         s.tcp_ports = {shared->settings.port};
     s.connection_state = ConnectionState::of<http::HttpHandler::Connection>();
-    s.make_handler = [shared](unsigned core) -> std::unique_ptr<Handler> {
-        return std::make_unique<http::HttpHandler>(shared->settings.site, shared->settings,
-                                                   shared->registry, core);
+    s.make_handler = [shared](unsigned) -> std::unique_ptr<Handler> {
+        return std::make_unique<http::HttpHandler>(shared->settings.site, shared->settings);
     };
-    // Published with the engine's counters (telemetry, the summary).
-    s.counters = http::HttpRegistry::names();
-    s.read_counter = [registry = shared->registry](unsigned core, std::size_t index) {
-        return registry->read(core, index);
-    };
+    // Counted with Context::count: telemetry (http_<name>), the summary.
+    s.counters = http::http_counter_specs();
     s.add_options = [shared](OptionParser& p) {
         HttpSettings& h = shared->settings;
         // The site is read here, while the options are parsed, so an

@@ -52,25 +52,9 @@ bool decode_path(std::string_view target, std::vector<char>& out, std::string_vi
 
 }  // namespace
 
-namespace {
-
-std::shared_ptr<HttpRegistry> with_core(std::shared_ptr<HttpRegistry> registry, unsigned core) {
-    if (registry == nullptr)
-        registry = std::make_shared<HttpRegistry>();
-    // Handlers are made one core after the other, before any runs.
-    if (registry->used.load(std::memory_order_relaxed) <= core)
-        registry->used.store(core + 1, std::memory_order_release);
-    return registry;
-}
-
-}  // namespace
-
-HttpHandler::HttpHandler(std::shared_ptr<const FileStore> site, const HttpSettings& settings,
-                         std::shared_ptr<HttpRegistry> registry, unsigned core)
+HttpHandler::HttpHandler(std::shared_ptr<const FileStore> site, const HttpSettings& settings)
     : site_(std::move(site)),
       settings_(settings),
-      registry_(with_core(std::move(registry), core)),
-      counters_(registry_->cores[core < registry_->cores.size() ? core : 0]),
       scratch_(settings.limits.max_header_bytes),
       path_(settings.limits.max_target) {
     metrics_.reserve(settings.metrics ? 256 * 1024 : 0);
@@ -108,7 +92,7 @@ void HttpHandler::on_timer(Context& context, uint64_t token) {
     switch (c.phase) {
         case Phase::head:
             // Slowloris: a head still incomplete; nothing to answer.
-            counters_.closes[static_cast<std::size_t>(CloseReason::header_timeout)].inc();
+            counters_.add(context, counter::close(CloseReason::header_timeout));
             c.closing = true;
             stream.abort();
             break;
@@ -116,20 +100,20 @@ void HttpHandler::on_timer(Context& context, uint64_t token) {
             close_gracefully(context, stream, CloseReason::idle_timeout);
             break;
         case Phase::sending:
-            counters_.closes[static_cast<std::size_t>(CloseReason::send_stalled)].inc();
+            counters_.add(context, counter::close(CloseReason::send_stalled));
             c.closing = true;
             stream.abort();
             break;
         case Phase::lingering:
-            counters_.closes[static_cast<std::size_t>(CloseReason::linger_timeout)].inc();
+            counters_.add(context, counter::close(CloseReason::linger_timeout));
             stream.abort();
             break;
     }
 }
 
 void HttpHandler::on_accepted(Context& context, TcpStream& stream) {
-    counters_.connections.inc();
-    counters_.open.inc();
+    counters_.add(context, counter::connections);
+    ++counters_.open;
     set_deadline(context, stream, Phase::head, settings_.header_timeout);
 }
 
@@ -143,7 +127,7 @@ void HttpHandler::on_writable(Context& context, TcpStream& stream) {
         return;
     // Progress: the stall clock starts again.
     set_deadline(context, stream, Phase::sending, settings_.idle_timeout);
-    if (!pump(stream))
+    if (!pump(context, stream))
         return;
     finished(context, stream);
     if (!c.closing)
@@ -164,8 +148,8 @@ void HttpHandler::on_closed(Context& context, TcpStream& stream, TcpCloseReason)
     if (c.metrics_body && c.phase == Phase::sending)
         --metrics_senders_;
     if (!c.closing)
-        counters_.closes[static_cast<std::size_t>(CloseReason::reset)].inc();
-    counters_.open.sub(1);
+        counters_.add(context, counter::close(CloseReason::reset));
+    --counters_.open;
 }
 
 uint32_t HttpHandler::serve(Context& context, TcpStream& stream, const PayloadView& data) {
@@ -189,7 +173,7 @@ uint32_t HttpHandler::serve(Context& context, TcpStream& stream, const PayloadVi
         if (scanned == HeadScanner::Result::incomplete)
             break;
         if (scanned != HeadScanner::Result::complete) {
-            counters_.requests.inc();
+            counters_.add(context, counter::requests);
             refuse(context, stream,
                    scanned == HeadScanner::Result::too_long_line ? Refusal::target_too_long
                                                                  : Refusal::headers_too_large,
@@ -199,7 +183,7 @@ uint32_t HttpHandler::serve(Context& context, TcpStream& stream, const PayloadVi
         const PayloadView head = rest.sub(c.scanner.skip(), c.scanner.head_length());
         consumed += c.scanner.skip() + c.scanner.head_length();
         c.scanner.reset();
-        counters_.requests.inc();
+        counters_.add(context, counter::requests);
         std::span<const uint8_t> bytes = head.contiguous();
         if (bytes.empty() && head.size() <= scratch_.size()) {
             bytes = std::span<const uint8_t>(scratch_).first(head.copy_to(scratch_));
@@ -223,7 +207,7 @@ uint32_t HttpHandler::serve(Context& context, TcpStream& stream, const PayloadVi
 
 void HttpHandler::refuse(Context& context, TcpStream& stream, Refusal refusal, bool head_only) {
     Connection& c = stream.state<Connection>();
-    counters_.refusals[static_cast<std::size_t>(refusal)].inc();
+    counters_.add(context, counter::refusal(refusal));
     // The framing of what follows is unknown (or the request was not
     // read): answer and close (RFC 9112 §9.6).
     c.keep_alive = false;
@@ -262,7 +246,7 @@ void HttpHandler::respond(Context& context, TcpStream& stream, const Request& re
     }
     std::string_view path;
     if (request.target.front() != '/' || !decode_path(request.target, path_, path)) {
-        counters_.refusals[static_cast<std::size_t>(Refusal::bad_percent_encoding)].inc();
+        counters_.add(context, counter::refusal(Refusal::bad_percent_encoding));
         c.keep_alive = false;
         c.close_reason = CloseReason::error;
         constexpr std::string_view body = "Bad Request";
@@ -319,7 +303,7 @@ void HttpHandler::start(Context& context, TcpStream& stream, uint16_t status,
                         std::string_view extra, std::span<const uint8_t> body,
                         uint64_t content_length, bool head_only, const StoredFile* file) {
     Connection& c = stream.state<Connection>();
-    counters_.count_status(status);
+    counters_.status(context, status);
     HeadWriter w(c.head);
     w.status_line(status);
     w.field("Date", dates_.at(context.now()));
@@ -346,18 +330,18 @@ void HttpHandler::start(Context& context, TcpStream& stream, uint16_t status,
     c.body = head_only ? nullptr : body.data();
     c.body_left = head_only ? 0 : body.size();
     set_deadline(context, stream, Phase::sending, settings_.idle_timeout);
-    if (pump(stream))
+    if (pump(context, stream))
         finished(context, stream);
 }
 
-bool HttpHandler::pump(TcpStream& stream) {
+bool HttpHandler::pump(Context& context, TcpStream& stream) {
     Connection& c = stream.state<Connection>();
     while (c.head_sent < c.head_length) {
         const uint32_t want = c.head_length - c.head_sent;
         const uint32_t n =
             stream.send({reinterpret_cast<const uint8_t*>(c.head.data()) + c.head_sent, want});
         c.head_sent = static_cast<uint16_t>(c.head_sent + n);
-        counters_.bytes_sent.add(n);
+        counters_.add(context, counter::bytes_sent, n);
         if (n < want)
             return false;
     }
@@ -366,7 +350,7 @@ bool HttpHandler::pump(TcpStream& stream) {
         const uint32_t n = stream.send({c.body, want});
         c.body += n;
         c.body_left -= n;
-        counters_.bytes_sent.add(n);
+        counters_.add(context, counter::bytes_sent, n);
         if (n < want)
             return false;
     }
@@ -391,7 +375,7 @@ void HttpHandler::close_gracefully(Context& context, TcpStream& stream, CloseRea
     if (c.closing)
         return;
     c.closing = true;
-    counters_.closes[static_cast<std::size_t>(reason)].inc();
+    counters_.add(context, counter::close(reason));
     // RFC 9112 §9.6: half-close, and keep reading (and discarding) until
     // the client closes, so a late request does not turn into a reset
     // that destroys the response before the client read it.
@@ -404,7 +388,7 @@ std::span<const uint8_t> HttpHandler::metrics_page(Context& context) {
     // page is their body), otherwise shared.
     if (metrics_senders_ == 0 || metrics_.empty()) {
         metrics_.clear();
-        append_metrics(metrics_, context.engine_stats(), *registry_);
+        append_metrics(metrics_, context);
     }
     return {reinterpret_cast<const uint8_t*>(metrics_.data()), metrics_.size()};
 }

@@ -49,10 +49,7 @@ class HttpHandler final : public Handler {
         std::array<char, kHeadCapacity> head{};
     };
 
-    // `registry` holds every core's counters (for /metrics); this handler
-    // adds its own. Null: a registry of its own.
-    HttpHandler(std::shared_ptr<const FileStore> site, const HttpSettings& settings,
-                std::shared_ptr<HttpRegistry> registry = nullptr, unsigned core = 0);
+    HttpHandler(std::shared_ptr<const FileStore> site, const HttpSettings& settings);
 
     void on_start(Context& context) override;
     void on_timer(Context& context, uint64_t token) override;
@@ -77,7 +74,7 @@ class HttpHandler final : public Handler {
                std::span<const uint8_t> body, uint64_t content_length, bool head_only,
                const StoredFile* file);
     // Sends what the send buffer takes; true when the response is all out.
-    bool pump(TcpStream& stream);
+    bool pump(Context& context, TcpStream& stream);
     void finished(Context& context, TcpStream& stream);
     void close_gracefully(Context& context, TcpStream& stream, CloseReason reason);
     void set_deadline(Context& context, TcpStream& stream, Connection::Phase phase, Nanos after);
@@ -85,8 +82,7 @@ class HttpHandler final : public Handler {
 
     std::shared_ptr<const FileStore> site_;
     HttpSettings settings_;
-    std::shared_ptr<HttpRegistry> registry_;
-    HttpCounters& counters_;
+    HttpCounters counters_;
     DateCache dates_;
     std::vector<uint8_t> scratch_;  // a head that straddles the ring's wrap
     std::vector<char> path_;        // the decoded path of a target

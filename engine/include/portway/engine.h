@@ -70,11 +70,11 @@ class Engine {
     // The queue wrapper `name` as installed on this engine's queues; null
     // when it is not (disabled, or no wrapper of that name).
     const InstalledWrapper* wrapper(std::string_view name) const;
-    // Counters kept above the engine (a service's, Service::counters),
-    // added to every snapshot after the wrappers': worker w's value of
-    // counters[i] is read(w, i). Before launch() (telemetry reads them).
-    void add_counters(std::vector<ExtraCounter> counters,
-                      std::function<uint64_t(unsigned worker, std::size_t index)> read);
+    // Counters kept above the engine (the services', say), exported with
+    // the wrappers' (WorkerSnapshot::extra, worker i's at index i). Before
+    // start() only: snapshots read the list without a lock.
+    void add_counter_source(std::vector<ExtraCounter> counters,
+                            std::unique_ptr<CounterSource> source);
 
   private:
     Engine() = default;
@@ -104,12 +104,11 @@ class Engine {
     };
     std::vector<Wrapper> wrappers_;             // the installed ones: counter sources
     std::vector<ExtraCounter> extra_counters_;  // every wrapper's, installed or not
-    struct AddedCounters {
+    struct Source {
+        std::unique_ptr<CounterSource> source;
         std::size_t first;
-        std::size_t count;
-        std::function<uint64_t(unsigned, std::size_t)> read;
     };
-    std::vector<AddedCounters> added_counters_;  // add_counters()
+    std::vector<Source> sources_;  // added with add_counter_source
     std::vector<std::unique_ptr<PacketStage>> stages_;
     std::vector<std::pair<Engine*, std::size_t>> launch_args_;  // one per worker, for lcore_entry
     std::atomic<bool> stop_{false};

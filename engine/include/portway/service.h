@@ -38,12 +38,12 @@
 #include <new>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
 #include "portway/net.h"
 #include "portway/payload.h"
-#include "portway/stats.h"
 #include "portway/status.h"
 #include "portway/time.h"
 
@@ -126,11 +126,16 @@ class Context {
     virtual Status tcp_listen(uint16_t port) = 0;
     virtual bool tcp_unlisten(uint16_t port) = 0;
 
-    // The engine's counters now, as telemetry's /portway/* commands read
-    // them (Engine::snapshot(): every worker, device and pool); empty where
-    // no engine runs (the test kit). It allocates and reads every core's
-    // counters: for a management page (a /metrics scrape), never per packet.
-    virtual StatsSnapshot engine_stats() const { return {}; }
+    // Counters. Adds n to the service's counter `counter` (an index into
+    // Service::counters) on this core: a plain add, single writer, no
+    // allocation; an index out of range counts nothing.
+    virtual void count(std::size_t counter, uint64_t n = 1) = 0;
+    // Every counter the engine exports (the keys of telemetry
+    // /portway/stats, summed over the cores, the services' own included),
+    // for pages such as /metrics. It takes a snapshot: not for the
+    // per-packet path.
+    virtual void for_each_counter(
+        FunctionRef<void(std::string_view key, uint64_t value)> f) const = 0;
 };
 
 // A service's callbacks, one instance per core. Every one has a default
@@ -221,6 +226,13 @@ class ConnectionState {
     void (*destroy_)(void*) = nullptr;
 };
 
+// A counter a service keeps (Context::count): exported by telemetry as
+// `<service name>_<name>`, summed over the cores, and printed in the summary.
+struct CounterSpec {
+    std::string name;  // [a-z0-9_]+
+    std::string help;
+};
+
 struct Service {
     std::string name;
     std::vector<uint16_t> udp_ports;  // served from the start, on every core
@@ -234,14 +246,8 @@ struct Service {
     // Options the service adds to the command line of the app hosting it
     // (serve()); parsed before make_handler is called.
     std::function<void(OptionParser&)> add_options;
-    // Counters the service keeps per core, published with the engine's own
-    // (telemetry's /portway/stats and /portway/lcores under each key, the
-    // summary at exit under the group, Context::engine_stats()), and how
-    // to read core `core`'s value of counters[index]: on the thread taking
-    // the snapshot, so a relaxed load of a single-writer portway::Counter
-    // in storage that outlives the engine.
-    std::vector<ExtraCounter> counters;
-    std::function<uint64_t(unsigned core, std::size_t index)> read_counter;
+    // The service's own counters (Context::count(index)).
+    std::vector<CounterSpec> counters;
 };
 
 }  // namespace portway

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <array>
-#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -31,6 +30,7 @@ class RouteTable;
 namespace flow {
 class PortTable;
 class CoreMesh;
+class ServiceCounterTable;
 }  // namespace flow
 
 class Stack {
@@ -66,17 +66,17 @@ class Stack {
     // RFC 4987): shared, so any core can check a cookie another issued.
     const std::array<uint64_t, 2>& secret() const { return secret_; }
     Engine& engine() const { return *engine_; }
-    // What services' Context::engine_stats() calls: the engine's snapshot.
-    const std::function<StatsSnapshot()>& engine_stats() const { return engine_stats_; }
     // The rings between worker cores; null with a single worker.
     const flow::CoreMesh* mesh() const { return mesh_.get(); }
+    // The services' own counters, one block per worker (made by
+    // stage_factory(), null before).
+    flow::ServiceCounterTable* service_counters() const { return service_counters_.get(); }
 
   private:
     Stack() = default;
 
     StackConfig config_;
     Engine* engine_ = nullptr;
-    std::function<StatsSnapshot()> engine_stats_;
     std::vector<Interface> interfaces_;
     std::vector<const Interface*> by_port_;
     std::unique_ptr<ip::RouteTable> routes_;
@@ -85,6 +85,8 @@ class Stack {
     std::vector<std::string> service_names_;
     std::array<uint64_t, 2> secret_{};
     std::unique_ptr<flow::CoreMesh> mesh_;
+    // Shared with the engine's counter source, which may outlive the stack.
+    std::shared_ptr<flow::ServiceCounterTable> service_counters_;
 };
 
 }  // namespace portway

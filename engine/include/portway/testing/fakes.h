@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "portway/service.h"
@@ -151,14 +152,27 @@ class FakeContext final : public Context {
     TcpStream* tcp_connect(const Endpoint& remote) override;
     Status tcp_listen(uint16_t port) override;
     bool tcp_unlisten(uint16_t port) override;
+    void count(std::size_t counter, uint64_t n) override { counts[counter] += n; }
+    void for_each_counter(
+        FunctionRef<void(std::string_view key, uint64_t value)> f) const override {
+        for (const auto& [key, value] : engine_counters)
+            f(key, value);
+    }
+    // What count() added, by counter index (0 if never counted).
+    uint64_t counted(std::size_t counter) const {
+        auto it = counts.find(counter);
+        return it == counts.end() ? 0 : it->second;
+    }
 
     struct Post {
         unsigned core;
         std::vector<uint8_t> bytes;
     };
     std::vector<Post> posts;
-    std::set<uint16_t> udp_ports;  // bound with udp_bind
-    std::set<uint16_t> tcp_ports;  // listened on with tcp_listen
+    std::set<uint16_t> udp_ports;                     // bound with udp_bind
+    std::set<uint16_t> tcp_ports;                     // listened on with tcp_listen
+    std::map<std::size_t, uint64_t> counts;           // by Context::count
+    std::map<std::string, uint64_t> engine_counters;  // what for_each_counter reports
     std::size_t pending_timers() const { return timers_.size(); }
 
   private:

@@ -84,16 +84,8 @@ struct Server {
     void send(FakeTcpStream& s, const std::string& text) {
         s.peer_sends(*handler, context, bytes(text));
     }
-    uint64_t closes(CloseReason r) const {
-        return handler->counters().closes[static_cast<std::size_t>(r)].read();
-    }
-    uint64_t status(uint16_t code) const {
-        for (std::size_t i = 0; i < kCountedStatuses.size(); ++i) {
-            if (kCountedStatuses[i] == code)
-                return handler->counters().by_status[i].read();
-        }
-        return 0;
-    }
+    uint64_t closes(CloseReason r) const { return handler->counters().closes(r); }
+    uint64_t status(uint16_t code) const { return handler->counters().of_status(code); }
 
     HttpSettings settings;
     FakeContext context;
@@ -203,7 +195,7 @@ TEST(HttpHandler, PeerCloseAfterItsRequestsClosesOurSide) {
     EXPECT_TRUE(s.write_shut);
     EXPECT_EQ(server.closes(CloseReason::peer_closed), 1u);
     s.end(*server.handler, server.context, TcpCloseReason::closed);
-    EXPECT_EQ(server.handler->counters().open.read(), 0u);
+    EXPECT_EQ(server.handler->counters().open, 0u);
     EXPECT_EQ(server.context.pending_timers(), 0u);  // the linger timer went with it
 }
 
@@ -361,19 +353,42 @@ TEST(HttpHandler, MetricsPageWhenEnabled) {
     HttpSettings settings;
     settings.metrics = true;
     Server server(settings);
+    server.context.engine_counters["tcp_connections"] = 3;
+    server.context.engine_counters["http_requests"] = 41;
+    server.context.engine_counters["drop_odd.key"] = 1;
     auto& s = server.connect();
     server.send(s, kGet + "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
     const auto r = responses(s.sent);
     ASSERT_EQ(r.size(), 2u);
     EXPECT_EQ(r[1].status, 200);
-    EXPECT_NE(r[1].body.find("# TYPE portway_http_requests_total counter\n"), std::string::npos);
-    EXPECT_NE(r[1].body.find("portway_http_requests_total{core=\"0\"} 2\n"), std::string::npos);
-    EXPECT_NE(r[1].body.find("portway_http_status_total{core=\"0\",code=\"200\"} 1\n"),
+    EXPECT_EQ(r[1].fields.at("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+    EXPECT_NE(r[1].body.find("# TYPE portway_tcp_connections untyped\nportway_tcp_connections 3\n"),
               std::string::npos);
+    EXPECT_NE(r[1].body.find("portway_http_requests 41\n"), std::string::npos);
+    EXPECT_NE(r[1].body.find("portway_drop_odd_key 1\n"), std::string::npos);  // a valid name
     Server off;
     auto& t = off.connect();
     off.send(t, "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
     EXPECT_EQ(responses(t.sent)[0].status, 404);
+}
+
+TEST(HttpHandler, CountsGoToTheEnginesTable) {
+    Server server;
+    auto& s = server.connect();
+    server.send(s, kGet + "GET /nope HTTP/1.1\r\nHost: a\r\n\r\n" + "GET / HTTP/1.1\r\n\r\n");
+    const auto& c = server.context;
+    EXPECT_EQ(c.counted(counter::connections), 1u);
+    EXPECT_EQ(c.counted(counter::requests), 3u);
+    EXPECT_EQ(c.counted(counter::first_class + 1), 1u);  // 2xx
+    EXPECT_EQ(c.counted(counter::first_class + 3), 2u);  // 4xx
+    EXPECT_EQ(c.counted(counter::refusal(Refusal::missing_host)), 1u);
+    EXPECT_EQ(c.counted(counter::close(CloseReason::error)), 1u);
+    EXPECT_EQ(c.counted(counter::bytes_sent), s.sent.size());
+    const auto specs = http_counter_specs();
+    ASSERT_EQ(specs.size(), counter::count);
+    EXPECT_EQ(specs[counter::first_status + 4].name, "status_404");
+    EXPECT_EQ(specs[counter::close(CloseReason::header_timeout)].name, "close_header_timeout");
+    EXPECT_EQ(specs[counter::refusal(Refusal::obs_fold)].name, "refused_obs_fold");
 }
 
 TEST(HttpHandler, ClosedConnectionsLeaveNoTimerAndNoGauge) {
@@ -384,8 +399,8 @@ TEST(HttpHandler, ClosedConnectionsLeaveNoTimerAndNoGauge) {
         s.end(*server.handler, server.context, TcpCloseReason::reset);
     }
     EXPECT_EQ(server.context.pending_timers(), 0u);
-    EXPECT_EQ(server.handler->counters().open.read(), 0u);
-    EXPECT_EQ(server.handler->counters().connections.read(), 50u);
+    EXPECT_EQ(server.handler->counters().open, 0u);
+    EXPECT_EQ(server.handler->counters().read(counter::connections), 50u);
     EXPECT_EQ(server.closes(CloseReason::reset), 50u);
 }
 
