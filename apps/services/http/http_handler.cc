@@ -1,6 +1,7 @@
 #include "http_handler.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "conditions.h"
 #include "metrics.h"
@@ -63,8 +64,13 @@ HttpHandler::HttpHandler(std::shared_ptr<const FileStore> site, const HttpSettin
 void HttpHandler::on_start(Context& context) {
     const int64_t wall = settings_.wall_clock ? settings_.wall_clock() : 0;
     dates_.anchor(wall, context.now());
-    if (site_ != nullptr)
-        (void)context.tcp_listen(settings_.port);  // taken at start already when listed
+    if (site_ == nullptr)
+        return;
+    // Listened on here when the site came from --http-root (the service's
+    // ports were fixed before the options were parsed); a no-op otherwise.
+    if (Status s = context.tcp_listen(settings_.port); !s && context.core() == 0)
+        std::fprintf(stderr, "http: cannot listen on TCP port %u: %s\n", settings_.port,
+                     s.message().c_str());
 }
 
 void HttpHandler::set_deadline(Context& context, TcpStream& stream, Phase phase, Nanos after) {
