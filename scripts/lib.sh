@@ -22,6 +22,7 @@ PORTWAY_BUILD_PACKAGES=(
 PORTWAY_PEER_PACKAGES=(
     iproute2 iputils-ping iputils-arping netcat-openbsd socat curl tshark
     python3-scapy hping3 nmap nftables dnsutils wrk valgrind ethtool traceroute dpdk-doc
+    python3-h11
 )
 
 # Installs whatever is missing from the given package names.

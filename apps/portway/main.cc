@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../services/echo/echo.h"
+#include "../services/http/http.h"
 
 using namespace portway;
 
@@ -31,5 +32,5 @@ int main(int argc, char** argv) {
     };
     return serve(argc, argv,
                  {services::echo_service(), services::discard_service(),
-                  services::chargen_service(), std::move(connect_echo)});
+                  services::chargen_service(), std::move(connect_echo), services::http_service()});
 }
