@@ -43,7 +43,8 @@ struct ToeplitzTable {
                     uint32_t window = 0;
                     for (std::size_t k = 0; k < 32; ++k) {
                         const std::size_t b = first + k;
-                        const uint32_t key_bit = (kSymmetricRssKey[b / 8] >> (7 - b % 8)) & 1u;
+                        const uint32_t key_bit =
+                            (uint32_t{kSymmetricRssKey[b / 8]} >> (7 - b % 8)) & 1u;
                         window = window << 1 | key_bit;
                     }
                     h ^= window;

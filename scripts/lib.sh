@@ -17,11 +17,12 @@ PORTWAY_BUILD_PACKAGES=(
     build-essential pkg-config meson ninja-build python3 python3-pyelftools
     libdpdk-dev dpdk-dev dpdk libhwloc-dev libpcap-dev libnuma-dev
     libgtest-dev libgmock-dev libbenchmark-dev clang-format
+    clang libclang-rt-14-dev
 )
 PORTWAY_PEER_PACKAGES=(
     iproute2 iputils-ping iputils-arping netcat-openbsd socat curl tshark
     python3-scapy hping3 nmap nftables dnsutils wrk valgrind ethtool traceroute dpdk-doc
-    knot-dnsutils nsd dnsperf python3-dnspython
+    knot-dnsutils nsd dnsperf python3-dnspython python3-h11
 )
 
 # Installs whatever is missing from the given package names.

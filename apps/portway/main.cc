@@ -7,6 +7,7 @@
 
 #include "../services/dns/dns.h"
 #include "../services/echo/echo.h"
+#include "../services/http/http.h"
 
 using namespace portway;
 
@@ -33,5 +34,5 @@ int main(int argc, char** argv) {
     return serve(
         argc, argv,
         {services::echo_service(), services::discard_service(), services::chargen_service(),
-         std::move(connect_echo), dns::dns_service_with_options()});
+         std::move(connect_echo), dns::dns_service_with_options(), services::http_service()});
 }

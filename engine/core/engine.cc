@@ -197,6 +197,14 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
     return engine;
 }
 
+void Engine::add_counter_source(std::vector<ExtraCounter> counters,
+                                std::unique_ptr<CounterSource> source) {
+    const std::size_t first = extra_counters_.size();
+    for (auto& c : counters)
+        extra_counters_.push_back(std::move(c));
+    sources_.push_back({std::move(source), first});
+}
+
 Engine::~Engine() {
     if (launched_) {
         request_stop();
@@ -388,15 +396,6 @@ StatsSnapshot Engine::snapshot() const {
         }
     }
     return s;
-}
-
-std::size_t Engine::add_counter_source(std::vector<ExtraCounter> counters,
-                                       std::shared_ptr<const CounterSource> source) {
-    const std::size_t first = extra_counters_.size();
-    for (auto& c : counters)
-        extra_counters_.push_back(std::move(c));
-    sources_.push_back({std::move(source), first});
-    return first;
 }
 
 std::vector<std::string> Engine::describe() const {

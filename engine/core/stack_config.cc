@@ -54,6 +54,9 @@ void register_tcp_options(OptionParser& parser, TcpConfig& tcp) {
                        &tcp.delayed_ack_s);
     parser.add_seconds("--tcp-time-wait", "TIME-WAIT duration, 2*MSL (default 60)",
                        &tcp.time_wait_s);
+    parser.add_seconds("--tcp-persist-timeout",
+                       "give up on a zero window after this long with no answer (default 300)",
+                       &tcp.persist_timeout_s);
     u32("--tcp-time-wait-entries", "TIME-WAIT entries per core (default 16384)", 16, 1u << 22,
         &tcp.time_wait_entries);
     u32("--tcp-challenge-acks", "challenge ACKs per second per connection (default 10)", 1, 1000000,

@@ -49,6 +49,29 @@ uint64_t StatsSnapshot::counter(std::string_view key) const {
     return n;
 }
 
+void for_each_stat(const StatsSnapshot& s,
+                   FunctionRef<void(std::string_view key, uint64_t value)> f) {
+    f("rx_packets", s.total_rx());
+    f("tx_packets", s.total_tx());
+    f("drops", s.total_drops());
+    // The counters kept outside the workers' blocks: queue wrappers below
+    // the engine, services above it.
+    for (std::size_t i = 0; i < s.extra_counters.size(); ++i) {
+        uint64_t n = 0;
+        for (const auto& w : s.workers)
+            n += i < w.extra.size() ? w.extra[i] : 0;
+        f(s.extra_counters[i].key, n);
+    }
+    const TcpCoreSnapshot tcp = s.tcp();
+#define PORTWAY_TCP_STAT(name, help) f("tcp_" #name, tcp.name);
+    PORTWAY_TCP_COUNTERS(PORTWAY_TCP_STAT)
+#undef PORTWAY_TCP_STAT
+    for (std::size_t r = 0; r < kDropReasonCount; ++r) {
+        const auto reason = static_cast<DropReason>(r);
+        f("drop_" + std::string(drop_reason_name(reason)), s.drops(reason));
+    }
+}
+
 TcpCoreSnapshot StatsSnapshot::tcp() const {
     TcpCoreSnapshot t;
     for (const auto& w : workers) {

@@ -21,21 +21,9 @@ int stats_cmd(const char*, const char*, rte_tel_data* d) {
     rte_tel_data_start_dict(d);
     if (g_engine == nullptr)
         return 0;
-    const StatsSnapshot s = g_engine->snapshot();
-    rte_tel_data_add_dict_u64(d, "rx_packets", s.total_rx());
-    rte_tel_data_add_dict_u64(d, "tx_packets", s.total_tx());
-    rte_tel_data_add_dict_u64(d, "drops", s.total_drops());
-    // The counters of the sources below the engine (portway/queue_wrapper.h).
-    for (const auto& extra : s.extra_counters)
-        rte_tel_data_add_dict_u64(d, extra.key.c_str(), s.counter(extra.key));
-    const TcpCoreSnapshot tcp = s.tcp();
-#define PORTWAY_TCP_TEL(name, help) rte_tel_data_add_dict_u64(d, "tcp_" #name, tcp.name);
-    PORTWAY_TCP_COUNTERS(PORTWAY_TCP_TEL)
-#undef PORTWAY_TCP_TEL
-    for (std::size_t r = 0; r < kDropReasonCount; ++r) {
-        const std::string key = "drop_" + std::string(drop_reason_name(static_cast<DropReason>(r)));
-        rte_tel_data_add_dict_u64(d, key.c_str(), s.drops(static_cast<DropReason>(r)));
-    }
+    for_each_stat(g_engine->snapshot(), [d](std::string_view key, uint64_t value) {
+        rte_tel_data_add_dict_u64(d, std::string(key).c_str(), value);
+    });
     return 0;
 }
 

@@ -66,8 +66,11 @@ std::unique_ptr<CoreStack> CoreStack::create(const Stack& stack, Worker& worker)
     setup.max_segment_room =
         static_cast<uint16_t>(rte_pktmbuf_data_room_size(core->pool_) - RTE_PKTMBUF_HEADROOM);
     setup.secret = tcp::SipKey{stack.secret()[0], stack.secret()[1]};
-    const std::vector<Counter*> service_counters = stack.service_counters(worker.index());
-    setup.service_counters = service_counters;
+    setup.service_counters = stack.service_counters();
+    const Engine* engine = &stack.engine();
+    setup.read_counters = [engine](FunctionRef<void(std::string_view, uint64_t)> f) {
+        for_each_stat(engine->snapshot(), f);
+    };
     core->transport_ =
         Transport::create(setup, stack.ports(), worker.counters(), core->pool_, core->builder_,
                           core->ipv4_out_, now, core->mesh_ != nullptr ? core.get() : nullptr);

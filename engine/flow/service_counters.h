@@ -1,48 +1,56 @@
-// The counters a service declares (Service::counters): one block per core,
-// each on cache lines of its own so that no two cores write the same line,
-// made at start and read by the engine's snapshots (a CounterSource).
+// The services' own counters (Service::counters, Context::count): one block
+// per core and service, each on cache lines of its own, so a core's counts
+// never share a line with another core's.
+//
+// Sized once, before the cores start; each core writes only its own blocks
+// (portway::Counter: single writer), and readers sum them with relaxed loads
+// while the cores run.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
-#include <string>
+#include <span>
 #include <vector>
 
-#include "portway/queue_wrapper.h"
+#include "portway/service.h"
 #include "portway/stats.h"
 
 namespace portway::flow {
 
-class ServiceCounters final : public CounterSource {
+class ServiceCounterTable {
   public:
-    ServiceCounters(std::size_t counters, unsigned cores)
-        : count_(counters),
-          stride_((counters + kPerLine - 1) / kPerLine * kPerLine),
-          cores_(cores),
-          blocks_(std::make_unique<Line[]>(stride_ / kPerLine * cores)) {}
-
-    // Core `core`'s block of count() counters.
-    Counter* block(unsigned core) const {
-        return &blocks_[core * (stride_ / kPerLine)].counters[0];
-    }
-    std::size_t count() const { return count_; }
-
-    // What the engine exports: "<service>_<counter>", grouped by service.
-    static std::vector<ExtraCounter> describe(const std::string& service,
-                                              const std::vector<std::string>& names) {
-        std::vector<ExtraCounter> out;
-        for (const auto& n : names)
-            out.push_back({service, n, service + "_" + n});
-        return out;
-    }
-
-    void add_to(StatsSnapshot& snapshot, std::size_t first) const override {
-        for (unsigned c = 0; c < cores_ && c < snapshot.workers.size(); ++c) {
-            auto& extra = snapshot.workers[c].extra;
-            const Counter* b = block(c);
-            for (std::size_t i = 0; i < count_ && first + i < extra.size(); ++i)
-                extra[first + i] += b[i].read();
+    ServiceCounterTable(std::span<const Service> services, unsigned cores) : cores_(cores) {
+        std::size_t lines = 0;
+        for (const Service& s : services) {
+            firsts_.push_back(lines);
+            sizes_.push_back(s.counters.size());
+            lines += (s.counters.size() + kPerLine - 1) / kPerLine;
         }
+        lines_per_core_ = lines;
+        lines_ = std::make_unique<Line[]>(lines_per_core_ * cores_);
+    }
+
+    // Only core `core` calls it for its own counters.
+    void add(unsigned core, std::size_t service, std::size_t counter, uint64_t n) {
+        if (service >= sizes_.size() || counter >= sizes_[service] || core >= cores_)
+            return;
+        line(core, service, counter).counters[counter % kPerLine].add(n);
+    }
+    std::size_t size(std::size_t service) const { return sizes_[service]; }
+    std::size_t services() const { return sizes_.size(); }
+    unsigned cores() const { return cores_; }
+
+    uint64_t read(unsigned core, std::size_t service, std::size_t counter) const {
+        if (service >= sizes_.size() || counter >= sizes_[service] || core >= cores_)
+            return 0;
+        return line(core, service, counter).counters[counter % kPerLine].read();
+    }
+    uint64_t sum(std::size_t service, std::size_t counter) const {
+        uint64_t n = 0;
+        for (unsigned c = 0; c < cores_; ++c)
+            n += read(c, service, counter);
+        return n;
     }
 
   private:
@@ -51,10 +59,15 @@ class ServiceCounters final : public CounterSource {
         Counter counters[kPerLine];
     };
 
-    std::size_t count_;
-    std::size_t stride_;  // counters per core, rounded up to whole lines
+    Line& line(unsigned core, std::size_t service, std::size_t counter) const {
+        return lines_[core * lines_per_core_ + firsts_[service] + counter / kPerLine];
+    }
+
     unsigned cores_;
-    std::unique_ptr<Line[]> blocks_;
+    std::vector<std::size_t> firsts_;  // each service's first line within a core's lines
+    std::vector<std::size_t> sizes_;
+    std::size_t lines_per_core_ = 0;
+    std::unique_ptr<Line[]> lines_;
 };
 
 }  // namespace portway::flow

@@ -14,10 +14,7 @@ constexpr uint32_t kEphemeralCount = 65536 - kEphemeralFirst;
 // One service's view of the core (portway::Context).
 class Services::ServiceContext final : public Context {
   public:
-    ServiceContext(Services& owner, ServiceId id, std::span<Counter> counters)
-        : owner_(owner), id_(id), counters_(counters) {}
-
-    std::span<Counter> counters() override { return counters_; }
+    ServiceContext(Services& owner, ServiceId id) : owner_(owner), id_(id) {}
 
     TimePoint now() const override { return owner_.now_; }
     unsigned core() const override { return owner_.setup_.core; }
@@ -76,6 +73,16 @@ class Services::ServiceContext final : public Context {
         return owner_.ports_.release(Protocol::tcp, port, Binding::service(id_));
     }
 
+    void count(std::size_t counter, uint64_t n) override {
+        if (owner_.setup_.service_counters != nullptr)
+            owner_.setup_.service_counters->add(owner_.setup_.core, id_, counter, n);
+    }
+    void for_each_counter(
+        FunctionRef<void(std::string_view key, uint64_t value)> f) const override {
+        if (owner_.setup_.read_counters)
+            owner_.setup_.read_counters(f);
+    }
+
   private:
     Status bind(Protocol protocol, uint16_t port) {
         const Binding me = Binding::service(id_);
@@ -127,7 +134,6 @@ class Services::ServiceContext final : public Context {
 
     Services& owner_;
     ServiceId id_;
-    std::span<Counter> counters_;
 };
 
 Services::Services(const ServicesSetup& setup, PortTable& ports, udp::UdpLayer& udp,
@@ -147,16 +153,7 @@ Services::Services(const ServicesSetup& setup, PortTable& ports, udp::UdpLayer& 
     for (std::size_t i = 0; i < setup.services.size(); ++i) {
         const Service& s = setup.services[i];
         handlers_.push_back(s.make_handler(setup.core));
-        // The counters the stack keeps for this core, or our own (the test
-        // kit's hosts have no stack reading them).
-        Counter* block = i < setup.counters.size() ? setup.counters[i] : nullptr;
-        if (block == nullptr && !s.counters.empty()) {
-            own_counters_.push_back(std::make_unique<Counter[]>(s.counters.size()));
-            block = own_counters_.back().get();
-        }
-        contexts_.push_back(std::make_unique<ServiceContext>(
-            *this, static_cast<ServiceId>(i),
-            std::span<Counter>(block, block != nullptr ? s.counters.size() : 0)));
+        contexts_.push_back(std::make_unique<ServiceContext>(*this, static_cast<ServiceId>(i)));
         tcp_services.push_back({handlers_.back().get(), contexts_.back().get(), s.max_connections,
                                 s.connection_state});
     }

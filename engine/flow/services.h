@@ -12,12 +12,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "core/timer_wheel.h"
 #include "flow/port_table.h"
+#include "flow/service_counters.h"
 #include "ip/output.h"
 #include "portway/service.h"
 #include "portway/stats.h"
@@ -41,10 +43,10 @@ struct ServicesSetup {
     unsigned core = 0;
     unsigned cores = 1;
     uint32_t max_timers = 4096;  // timers handlers may have pending on this core
-    // Per service, this core's block of its declared counters
-    // (Service::counters) where the stack keeps them; null or missing: the
-    // Services keep their own.
-    std::span<Counter* const> counters;
+    // The services' own counters (null: count() counts nothing), and what
+    // Context::for_each_counter reads (empty: no counters).
+    ServiceCounterTable* service_counters = nullptr;
+    std::function<void(FunctionRef<void(std::string_view, uint64_t)>)> read_counters;
 };
 
 class Services {
@@ -97,7 +99,6 @@ class Services {
     MessageBus* bus_;
     std::vector<std::unique_ptr<Handler>> handlers_;
     std::vector<std::unique_ptr<ServiceContext>> contexts_;
-    std::vector<std::unique_ptr<Counter[]>> own_counters_;
     std::unique_ptr<Timer[]> timers_;
     std::vector<uint32_t> free_timers_;
     uint32_t generation_ = 0;

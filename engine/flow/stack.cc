@@ -45,6 +45,27 @@ Status check_tcp_memory(const TcpConfig& tcp, std::size_t cores) {
         "(--tcp-send-buffer, --tcp-receive-buffer), or use fewer cores");
 }
 
+// The services' counters as the engine's snapshot sees them: worker i's
+// counts in WorkerSnapshot::extra of workers[i].
+class ServiceCounterSource final : public CounterSource {
+  public:
+    explicit ServiceCounterSource(std::shared_ptr<const flow::ServiceCounterTable> table)
+        : table_(std::move(table)) {}
+
+    void add_to(StatsSnapshot& snapshot, std::size_t first) const override {
+        for (unsigned w = 0; w < table_->cores() && w < snapshot.workers.size(); ++w) {
+            std::size_t i = first;
+            for (std::size_t s = 0; s < table_->services(); ++s)
+                for (std::size_t c = 0; c < table_->size(s); ++c, ++i)
+                    if (i < snapshot.workers[w].extra.size())
+                        snapshot.workers[w].extra[i] = table_->read(w, s, c);
+        }
+    }
+
+  private:
+    std::shared_ptr<const flow::ServiceCounterTable> table_;
+};
+
 }  // namespace
 
 Stack::~Stack() = default;
@@ -128,29 +149,25 @@ Status Stack::add_service(Service service) {
     if (Status s = port_table_->bind(id, bindings, service_names_); !s)
         return Status::error("service " + service.name + ": " + s.message());
     service_names_.push_back(service.name);
-    std::shared_ptr<flow::ServiceCounters> counters;
-    if (!service.counters.empty()) {
-        counters = std::make_shared<flow::ServiceCounters>(
-            service.counters.size(), static_cast<unsigned>(engine_->workers().size()));
-        engine_->add_counter_source(flow::ServiceCounters::describe(service.name, service.counters),
-                                    counters);
-    }
-    service_counters_.push_back(std::move(counters));
     services_.push_back(std::move(service));
     return {};
 }
 
 Engine::StageFactory Stack::stage_factory() {
+    if (service_counters_ == nullptr) {
+        service_counters_ = std::make_shared<flow::ServiceCounterTable>(
+            services_, static_cast<unsigned>(engine_->workers().size()));
+        std::vector<ExtraCounter> keys;
+        for (const Service& s : services_)
+            for (const CounterSpec& c : s.counters)
+                keys.push_back({s.name, c.name, s.name + "_" + c.name});
+        if (!keys.empty())
+            engine_->add_counter_source(std::move(keys),
+                                        std::make_unique<ServiceCounterSource>(service_counters_));
+    }
     return [this](Worker& worker) -> std::unique_ptr<PacketStage> {
         return flow::CoreStack::create(*this, worker);
     };
-}
-
-std::vector<Counter*> Stack::service_counters(unsigned core) const {
-    std::vector<Counter*> blocks;
-    for (const auto& c : service_counters_)
-        blocks.push_back(c != nullptr ? c->block(core) : nullptr);
-    return blocks;
 }
 
 unsigned Stack::drain() const {

@@ -29,7 +29,8 @@ std::unique_ptr<Transport> Transport::create(const TransportSetup& setup, PortTa
     services.names = setup.service_names;
     services.core = setup.core;
     services.cores = setup.cores;
-    services.counters = setup.service_counters;
+    services.service_counters = setup.service_counters;
+    services.read_counters = setup.read_counters;
     t->services_ = std::make_unique<Services>(services, ports, t->udp_, *t->tcp_, t->wheel_, ip,
                                               counters, t->now_, bus);
     return t;

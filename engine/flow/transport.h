@@ -40,7 +40,10 @@ struct TransportSetup {
     uint16_t mtu = 1500;
     uint16_t max_segment_room = 1460;  // bytes of TCP header + payload one mbuf can hold
     tcp::SipKey secret{};
-    std::span<Counter* const> service_counters;  // ServicesSetup::counters
+    // The services' own counters (null: count() counts nothing), and what
+    // Context::for_each_counter reads (empty: no counters).
+    ServiceCounterTable* service_counters = nullptr;
+    std::function<void(FunctionRef<void(std::string_view, uint64_t)>)> read_counters;
 };
 
 class Transport {

@@ -22,14 +22,8 @@ void Icmp::input(rte_mbuf* m, const Ipv4Info& info) {
         worker_.drop(m, DropReason::icmp_unhandled_type);
         return;
     }
-    // RFC 792 echo reply: same identifier, sequence and data; type 0. Only
-    // the type changed, so the checksum follows incrementally (RFC 1624).
-    const auto old_word =
-        static_cast<uint16_t>(static_cast<uint8_t>(view->type()) << 8 | view->code());
-    view->set_type(wire::IcmpType::echo_reply);
-    const auto new_word =
-        static_cast<uint16_t>(static_cast<uint8_t>(view->type()) << 8 | view->code());
-    view->set_checksum(wire::checksum_update16(view->checksum(), old_word, new_word));
+    // RFC 792 echo reply: same identifier, sequence and data; type 0.
+    view->turn_into_echo_reply();
     // Strip the old headers; IP options are not echoed (RFC 1122 §3.2.2.6
     // asks it only of Record Route and Timestamp: a SHOULD we leave).
     rte_pktmbuf_adj(m, info.l4_offset);
@@ -40,9 +34,11 @@ void Icmp::input(rte_mbuf* m, const Ipv4Info& info) {
 std::span<const uint8_t> Icmp::quotable(const Ipv4Info& info, const rte_mbuf* m) const {
     // RFC 1122 §3.2.2: never about an ICMP error, a datagram to a broadcast
     // or multicast address or sent as a link-layer broadcast, a non-first
-    // fragment, or a source that is not a single host. (A reassembled
+    // fragment, or a source that is not a single host (0.0.0.0/8, class E;
+    // broadcast, multicast and loopback never get this far). (A reassembled
     // datagram is whole: its first fragment is quoted.)
-    if (info.broadcast || info.destination.is_multicast() || info.source.is_unspecified())
+    if (info.broadcast || info.destination.is_multicast() || info.source.is_this_network() ||
+        info.source.is_reserved())
         return {};
     const auto frame = first_segment(m, 0);
     if (MacAddress::load(frame.data()).is_multicast())

@@ -2,7 +2,7 @@
 // to a datagram for us, whole, ready for the transport above it.
 //
 // Per datagram: the header's lengths against the frame (and the whole mbuf
-// chain), the device's checksum verdict or our own check, TTL 0, a martian
+// chain), the device's checksum verdict or our own check, a martian
 // source (RFC 1122 §3.2.1.3), a destination that is ours or a broadcast of
 // ours, link padding trimmed, and reassembly of fragments (reassembly.h).
 // Every datagram that is not for us, or broken, is dropped with its reason.
@@ -92,11 +92,9 @@ inline bool Ipv4Input::input(const Interface& ifc, rte_mbuf*& m, uint16_t l2, Ti
             return false;
         }
     }
-    // RFC 1122 §3.2.1.7: no sender may emit TTL 0.
-    if (view->ttl() == 0) {
-        worker_.drop(m, DropReason::ip_ttl_zero);
-        return false;
-    }
+    // No TTL check: a host MUST NOT discard a datagram just because it was
+    // received with a TTL below 2 (RFC 1122 §3.2.1.7); forwarding checks
+    // its own (ip/router.cc).
     info.source = view->src();
     info.destination = view->dst();
     info.protocol = view->protocol();
@@ -124,6 +122,13 @@ inline bool Ipv4Input::input(const Interface& ifc, rte_mbuf*& m, uint16_t l2, Ti
         dst_broadcast |= dst == directed;
     }
     if (bad_source) {
+        worker_.drop(m, DropReason::ip_bad_source);
+        return false;
+    }
+    // From 0.0.0.0/8 only a host that is starting up sends, and only to a
+    // broadcast (BOOTP, DHCP): to a unicast address of ours it is bogus,
+    // and there is no one to answer (RFC 1122 §3.2.1.3 (a)).
+    if (info.source.is_this_network() && !dst_broadcast) {
         worker_.drop(m, DropReason::ip_bad_source);
         return false;
     }

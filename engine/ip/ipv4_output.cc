@@ -35,6 +35,8 @@ Ipv4Output::Ipv4Output(const RouteTable& routes, std::span<const Interface* cons
       next_id_(static_cast<uint16_t>(worker.index() * 0x4000 + (rte_rdtsc() & 0x3FFF))) {}
 
 Ipv4Address Ipv4Output::source_for(Ipv4Address destination, Ipv4Address preferred) const {
+    if (destination.is_this_network())
+        return {};  // no host to answer (send() counts it)
     const auto hop = route(destination);
     const Interface* ifc = hop ? interface_of(hop->port) : nullptr;
     if (ifc == nullptr)
@@ -46,6 +48,12 @@ Ipv4Address Ipv4Output::source_for(Ipv4Address destination, Ipv4Address preferre
 
 bool Ipv4Output::send(rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
                       wire::IpProtocol protocol) {
+    // RFC 1122 §3.2.1.3 (a): 0.0.0.0/8 is never a destination; a default
+    // route would otherwise carry a reply to it to the gateway.
+    if (destination.is_this_network()) {
+        worker_.drop(m, DropReason::ip_bad_destination);
+        return false;
+    }
     const auto hop = route(destination);
     const Interface* ifc = hop ? interface_of(hop->port) : nullptr;
     if (ifc == nullptr) {
@@ -75,6 +83,10 @@ bool Ipv4Output::send(rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
 
 bool Ipv4Output::send_back(rte_mbuf* m, uint16_t l3_offset, uint16_t l4_offset, Ipv4Address source,
                            Ipv4Address destination, wire::IpProtocol protocol) {
+    if (destination.is_this_network()) {
+        worker_.drop(m, DropReason::ip_bad_destination);
+        return false;
+    }
     const auto hop = route(destination);
     const Interface* ifc = hop ? interface_of(hop->port) : nullptr;
     const MacAddress* mac = ifc != nullptr ? arp_.lookup(hop->address, now_) : nullptr;

@@ -70,8 +70,11 @@ class ByteRing {
         const uint32_t at = wrap(head_ + offset);
         const auto n = static_cast<uint32_t>(bytes.size());
         const uint32_t first = std::min(n, capacity_ - at);
+        if (n == 0)
+            return;  // an empty span's data() may be null: memcpy would be undefined
         std::memcpy(data_ + at, bytes.data(), first);
-        std::memcpy(data_, bytes.data() + first, n - first);
+        if (n > first)
+            std::memcpy(data_, bytes.data() + first, n - first);
     }
     // Makes `n` bytes already written beyond size() readable.
     void commit(uint32_t n) {
@@ -91,8 +94,10 @@ class ByteRing {
     // Copies `out.size()` bytes from `offset` (which must be held).
     void copy_out(uint32_t offset, std::span<uint8_t> out) const {
         const auto [a, b] = peek(offset, static_cast<uint32_t>(out.size()));
-        std::memcpy(out.data(), a.data(), a.size());
-        std::memcpy(out.data() + a.size(), b.data(), b.size());
+        if (!a.empty())
+            std::memcpy(out.data(), a.data(), a.size());
+        if (!b.empty())
+            std::memcpy(out.data() + a.size(), b.data(), b.size());
     }
     void consume(uint32_t n) {
         n = std::min(n, size_);

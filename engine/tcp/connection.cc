@@ -83,6 +83,7 @@ void Connection::init(ConnectionHost& host, const FourTuple& tuple, Handler* han
     // RFC 7323 §5.4: a per-connection TSval offset, so timestamps do not
     // reveal the clock.
     ts_offset_ = host.ts_offset(tuple);
+    last_heard_ = host.now();
 }
 
 void Connection::negotiate(const wire::TcpOptions& peer) {
@@ -488,7 +489,15 @@ void Connection::persist_probe() {
     // RFC 9293 §3.8.6.1: probe a zero window; as Linux does, with a segment
     // one below SND.UNA that carries no data: the peer must answer it with
     // an ACK that shows its window, and no retransmission count is spent,
-    // so a receiver that keeps answering is never given up on.
+    // so a receiver that keeps answering is never given up on. One that
+    // left the last probe unanswered and has said nothing for the persist
+    // timeout has gone away.
+    if (!probe_answered_ && host_->now() - last_heard_ >= host_->params().persist_timeout) {
+        send_rst(snd_nxt_);
+        finish(TcpCloseReason::timeout);
+        return;
+    }
+    probe_answered_ = false;
     send_segment(snd_una_ - 1, 0, 0, true);
     persist_backoff_ = std::min<uint32_t>(persist_backoff_ + 1, 16);
     Nanos wait = rto_.rto() * (uint64_t{1} << std::min<uint32_t>(persist_backoff_, 10));

@@ -87,6 +87,7 @@ struct ConnectionParams {
     uint32_t challenge_acks_per_s = 10;
     uint32_t reassembly_ranges = 32;
     Nanos fin_wait_2_timeout = seconds(60);  // after close(), for a FIN that never comes
+    Nanos persist_timeout = seconds(300);    // zero-window probes unanswered this long
 };
 
 // Everything a segment carries that the state machine reads.
@@ -389,11 +390,13 @@ class Connection final : public TcpStream {
     SackScoreboard scoreboard_;
     core::Timer lost_rxt_timer_;  // a retransmission in recovery that was lost too
     uint32_t persist_backoff_ = 0;
+    TimePoint last_heard_;          // the last acceptable segment from the peer
     uint32_t lost_rxt_streak_ = 0;  // lost retransmissions of SND.UNA in a row
     uint32_t retransmits_ = 0;
     uint32_t timeouts_ = 0;
     uint32_t lost_retransmits_ = 0;
     bool persisting_ = false;
+    bool probe_answered_ = true;  // something came from the peer since the last probe
 
     // ---- cold: opening, options, ending ----
     bool active_ = false;

@@ -47,6 +47,9 @@ void Connection::segment_in(const SegmentIn& s) {
         host_->count(DropReason::tcp_out_of_window);
         return;
     }
+    // In the window: the peer is there (persist and its timeout).
+    last_heard_ = host_->now();
+    probe_answered_ = true;
     // Second: RST.
     if (h.control == wire::TcpControl::rst) {
         rst_input(s);

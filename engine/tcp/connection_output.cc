@@ -271,6 +271,7 @@ void Connection::output() {
         send_buf_.size() > data_sent() || (fin_queued_ && snd_nxt_ == fin_seq_ && snd_wnd_ == 0);
     if (snd_wnd_ == 0 && snd_una_ == snd_max_ && waiting && !rtx_timer_.armed()) {
         persisting_ = true;
+        probe_answered_ = true;
         host_->wheel().schedule(rtx_timer_, host_->now() + rto_.rto());
     }
 }

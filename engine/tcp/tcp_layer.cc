@@ -94,6 +94,7 @@ TcpLayer::TcpLayer(const TcpSetup& setup, WorkerCounters& counters, rte_mempool*
     params_.delayed_ack = from_seconds(c.delayed_ack_s);
     params_.syn_retries = c.syn_retries;
     params_.retries = c.retries;
+    params_.persist_timeout = from_seconds(c.persist_timeout_s);
     params_.challenge_acks_per_s = c.challenge_acks_per_s;
     params_.reassembly_ranges = c.reassembly_ranges;
 
@@ -372,8 +373,11 @@ void TcpLayer::send_raw(const FourTuple& tuple, const wire::TcpRepr& header,
         count(DropReason::no_mbuf);
         return;
     }
-    std::memcpy(p + header_len, a.data(), a.size());
-    std::memcpy(p + header_len + a.size(), b.data(), b.size());
+    // memcpy from an empty span's null pointer is undefined even for 0 bytes.
+    if (!a.empty())
+        std::memcpy(p + header_len, a.data(), a.size());
+    if (!b.empty())
+        std::memcpy(p + header_len + a.size(), b.data(), b.size());
     wire::TcpRepr h = header;
     h.payload_len = static_cast<uint16_t>(payload);
     h.emit({p, header_len + payload}, tuple.local_addr, tuple.remote_addr);

@@ -46,6 +46,15 @@ struct SimHost::Impl final : public ip::Output {
         setup.max_segment_room =
             static_cast<uint16_t>(rte_pktmbuf_data_room_size(pool.get()) - RTE_PKTMBUF_HEADROOM);
         setup.secret = {0x5eed0000ull | address.value(), 0xfeedf00dull ^ address.value()};
+        service_counters = std::make_unique<flow::ServiceCounterTable>(services, 1);
+        setup.service_counters = service_counters.get();
+        // A host has no engine: its services' counters are all it exports.
+        setup.read_counters = [this](FunctionRef<void(std::string_view, uint64_t)> f) {
+            for (std::size_t s = 0; s < services.size(); ++s)
+                for (std::size_t c = 0; c < services[s].counters.size(); ++c)
+                    f(services[s].name + "_" + services[s].counters[c].name,
+                      service_counters->read(0, s, c));
+        };
         transport = flow::Transport::create(setup, ports, counters, pool.get(), builder, *this,
                                             network.now(), nullptr);
     }
@@ -159,6 +168,7 @@ struct SimHost::Impl final : public ip::Output {
     WorkerCounters counters;
     ip::ChainBuilder builder;
     flow::PortTable ports;
+    std::unique_ptr<flow::ServiceCounterTable> service_counters;
     std::unique_ptr<flow::Transport> transport;
     uint16_t next_id = 1;
 };
@@ -182,6 +192,17 @@ Context& SimHost::context(std::string_view service) {
     if (i == impl_->names.size())
         std::abort();
     return impl_->transport->services().context(static_cast<flow::ServiceId>(i));
+}
+
+uint64_t SimHost::counted(std::string_view service, std::string_view counter) const {
+    const std::size_t s = impl_->index_of(service);
+    if (s == impl_->names.size())
+        std::abort();
+    const auto& specs = impl_->services[s].counters;
+    for (std::size_t c = 0; c < specs.size(); ++c)
+        if (specs[c].name == counter)
+            return impl_->service_counters->read(0, s, c);
+    std::abort();  // no such counter: a mistake in the test
 }
 
 uint64_t SimHost::drops(DropReason reason) const {

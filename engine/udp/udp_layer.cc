@@ -17,12 +17,20 @@ constexpr uint32_t kMaxPayload =
 
 // The checksum of a datagram already in `m` from offset 0 (its field
 // zeroed): the pseudo-header plus every byte of the chain.
-uint16_t checksum_of(const rte_mbuf* m, Ipv4Address source, Ipv4Address destination,
-                     uint16_t length) {
+// The checksum of the datagram of `length` bytes at `offset` in `m`, its
+// checksum field 0.
+uint16_t checksum_of(const rte_mbuf* m, uint32_t offset, Ipv4Address source,
+                     Ipv4Address destination, uint16_t length) {
     wire::Checksum sum =
         wire::ipv4_pseudo_header(source, destination, wire::IpProtocol::udp, length);
-    ip::add_mbuf_bytes(sum, m, 0, length);
+    ip::add_mbuf_bytes(sum, m, offset, length);
     return wire::udp::checksum_to_send(sum.finish());
+}
+
+// Why no source address answers for `destination`: it names no host
+// (0.0.0.0/8, RFC 1122 §3.2.1.3), or there is no route.
+DropReason no_source_reason(Ipv4Address destination) {
+    return destination.is_this_network() ? DropReason::ip_bad_destination : DropReason::ip_no_route;
 }
 
 }  // namespace
@@ -147,7 +155,7 @@ bool UdpLayer::send(const Socket& from, Ipv4Address source, const Endpoint& to, 
     }
     source = ip_.source_for(to.address, source);
     if (source.is_unspecified()) {
-        counters_.drop(DropReason::ip_no_route);
+        counters_.drop(no_source_reason(to.address));
         return false;
     }
     bool too_big = false;
@@ -168,7 +176,7 @@ bool UdpLayer::send(const Socket& from, Ipv4Address source, const Endpoint& to, 
     header.set_dst_port(to.port);
     header.set_length(udp_length);
     header.set_checksum(0);
-    header.set_checksum(checksum_of(m, source, to.address, udp_length));
+    header.set_checksum(checksum_of(m, 0, source, to.address, udp_length));
     m->l4_len = kHeaderLen;
     return ip_.send(m, source, to.address, wire::IpProtocol::udp);
 }
@@ -188,7 +196,7 @@ bool UdpLayer::reflect(const Socket& from, UdpDatagram& received) {
     const uint16_t length = udp_header.length();
     const Ipv4Address source = ip_.source_for(received.remote.address, received.local.address);
     if (source.is_unspecified()) {
-        counters_.drop(DropReason::ip_no_route);
+        counters_.drop(no_source_reason(received.remote.address));
         rte_pktmbuf_free(m);
         return false;
     }
@@ -203,7 +211,11 @@ bool UdpLayer::reflect(const Socket& from, UdpDatagram& received) {
     // the one's-complement sum, and so the checksum, as it was.
     const bool swapped = source == was_to.address && to.address == was_from.address &&
                          sport == was_to.port && to.port == was_from.port;
-    if (const uint16_t c = udp_header.checksum(); !swapped && !wire::udp::checksum_absent(c)) {
+    if (const uint16_t c = udp_header.checksum(); wire::udp::checksum_absent(c)) {
+        // A sender may leave the checksum out, but ours is on by default
+        // (RFC 1122 §4.1.3.4): the reflected datagram gets a full one.
+        udp_header.set_checksum(checksum_of(m, l4, source, to.address, length));
+    } else if (!swapped) {
         uint16_t updated = wire::checksum_update32(c, was_from.address.value(), source.value());
         updated = wire::checksum_update32(updated, was_to.address.value(), to.address.value());
         updated = wire::checksum_update16(updated, was_from.port, sport);

@@ -109,6 +109,18 @@ class BasicIcmpView : public ViewBase<BasicIcmpView, Byte> {
         this->set_u16(icmp::kChecksum, checksum);
     }
     void set_rest(uint32_t rest) requires Base::kMutable { this->set_u32(icmp::kRest, rest); }
+    // An echo request becomes its reply (RFC 792): type 0, the rest as it
+    // was, the checksum updated for the type word (RFC 1624 eqn. 3). Eqn. 3
+    // cannot tell the two one's-complement zeros apart: when the reply's
+    // words sum to zero it gives 0x0000, right only if they sum to -0
+    // (0xFFFF); a message of all zero words (id 0, sequence 0, no data)
+    // needs 0xFFFF, which a receiver accepts in both cases (RFC 1624 §3).
+    void turn_into_echo_reply() requires Base::kMutable {
+        const uint16_t old_word = this->u16(icmp::kType);
+        set_type(IcmpType::echo_reply);
+        const uint16_t updated = checksum_update16(checksum(), old_word, this->u16(icmp::kType));
+        set_checksum(updated == 0 ? 0xFFFF : updated);
+    }
     // Computes the checksum over the whole message as it is now.
     void fill_checksum() requires Base::kMutable {
         set_checksum(0);

@@ -4,8 +4,10 @@ namespace portway::wire {
 namespace {
 
 // RFC 9293 gives no meaning to a segment that both opens and closes or
-// resets; like smoltcp (and Linux for SYN+FIN on a listener, since the
-// 2012 fix against stealth scans), treat any pair as malformed.
+// opens and resets; like smoltcp (and Linux for SYN+FIN on a listener,
+// since the 2012 fix against stealth scans), treat those as malformed. A
+// RST that also carries FIN is a RST: §3.10.7.4 checks RST (second)
+// long before FIN (eighth), so the FIN never counts.
 Result<TcpControl, TcpError> control_of(uint8_t flags) {
     const bool syn = (flags & tcp::kSyn) != 0;
     const bool fin = (flags & tcp::kFin) != 0;
@@ -16,16 +18,13 @@ Result<TcpControl, TcpError> control_of(uint8_t flags) {
     if (syn && rst) {
         return TcpError::syn_rst;
     }
-    if (fin && rst) {
-        return TcpError::fin_rst;
-    }
     if (syn) {
         return TcpControl::syn;
     }
-    if (fin) {
-        return TcpControl::fin;
+    if (rst) {
+        return TcpControl::rst;
     }
-    return rst ? TcpControl::rst : TcpControl::none;
+    return fin ? TcpControl::fin : TcpControl::none;
 }
 
 }  // namespace

@@ -31,7 +31,6 @@ namespace portway::wire {
     X(bad_checksum, "checksum over pseudo-header and segment does not verify")        \
     X(syn_fin, "SYN and FIN both set")                                                \
     X(syn_rst, "SYN and RST both set")                                                \
-    X(fin_rst, "FIN and RST both set")                                                \
     X(option_truncated, "an option's length byte is missing or runs past the header") \
     X(bad_option_length, "an option length below 2, or wrong for its kind (MSS, WS, ...)")
 PORTWAY_WIRE_ERRORS(TcpError, PORTWAY_TCP_ERRORS);

@@ -5,7 +5,9 @@
 #include "portway/stack.h"
 
 #include <gtest/gtest.h>
+
 #include <rte_ethdev.h>
+#include <map>
 
 #include <chrono>
 #include <optional>
@@ -109,6 +111,9 @@ TEST_F(StackTest, UdpEchoDiscardChargen) {
     r = receive();
     ASSERT_TRUE(r);
     EXPECT_EQ(get16(*r, 36), 40001);
+    // ... with one: checksums are on by default (RFC 1122 §4.1.3.4).
+    EXPECT_NE(get16(*r, 40), 0);
+    EXPECT_TRUE(checksums_ok(*r));
 
     for (int i = 0; i < 5; ++i) {
         send(ipv4(engine_mac_, Ip{}, udp(40002, 19, hello)));
@@ -221,6 +226,33 @@ TEST_F(StackTest, ClosedPortGetsPortUnreachable) {
     EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
 }
 
+// RFC 1122 §3.2.2: no ICMP error about a datagram whose source is not a
+// single host: class E, or 0.0.0.0 (which may only broadcast).
+TEST_F(StackTest, NoIcmpErrorToAClassEOrZeroSource) {
+    introduce_peer();
+    const Bytes data{1, 2, 3, 4};
+    send(ipv4(engine_mac_, Ip{.src = 0xF0000001}, udp(40000, 4444, data, 0xF0000001, kEngineIp)));
+    EXPECT_TRUE(wait_for(DropReason::udp_no_listener, 1));
+    Ip from_zero{.src = 0, .dst = 0xFFFFFFFF};
+    send(ipv4(Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, from_zero,
+              udp(68, 4444, data, 0, 0xFFFFFFFF)));
+    EXPECT_TRUE(wait_for(DropReason::udp_no_listener, 2));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
+    EXPECT_EQ(drops(DropReason::ip_no_route), 0u);  // not even tried
+}
+
+// 0.0.0.0/8 sends only as a host starting up, to a broadcast: to a unicast
+// address it is dropped as a martian (RFC 1122 §3.2.1.3 (a)).
+TEST_F(StackTest, ZeroSourceToUnicastIsDropped) {
+    introduce_peer();
+    send(ipv4(engine_mac_, Ip{.src = 0}, udp(40000, 7, Bytes{1}, 0, kEngineIp)));
+    send(ipv4(engine_mac_, Ip{.src = 0x00000005}, udp(40000, 7, Bytes{1}, 5, kEngineIp)));
+    Bytes ping = icmp_echo(1, 1, Bytes(8));
+    send(ipv4(engine_mac_, Ip{.src = 0, .protocol = 1}, ping));
+    EXPECT_TRUE(wait_for(DropReason::ip_bad_source, 3));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
+}
+
 TEST_F(StackTest, RepliesWaitForArpResolution) {
     // No ARP from the peer first: the echo reply waits for the answer.
     send(ipv4(engine_mac_, Ip{}, udp(40000, 7, Bytes{9})));
@@ -295,6 +327,69 @@ TEST_F(ReplyServiceTest, RepliesToBroadcastsComeFromAHostAddress) {
     ASSERT_TRUE(r);
     EXPECT_EQ(get32(*r, 26), kEngineIp);
     EXPECT_EQ((*r)[42], 'o');
+}
+
+// A service counting what it gets (Context::count), and answering with what
+// the engine exports under its key (Context::for_each_counter).
+class CountingHandler final : public Handler {
+  public:
+    void on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) override {
+        ctx.count(0);
+        ctx.count(1, d.payload.size());
+        uint64_t seen = 0;
+        bool saw_engine_key = false;
+        ctx.for_each_counter([&](std::string_view key, uint64_t value) {
+            if (key == "counting_datagrams")
+                seen = value;
+            saw_engine_key |= key == "rx_packets";
+        });
+        const uint8_t answer[] = {static_cast<uint8_t>(seen),
+                                  saw_engine_key ? uint8_t{1} : uint8_t{0}};
+        socket.reply(d, answer);
+    }
+};
+
+class CountingServiceTest : public StackTest {
+  protected:
+    void SetUp() override {
+        Service s{
+            "counting", {5002}, {}, [](unsigned) { return std::make_unique<CountingHandler>(); }};
+        s.counters = {{"datagrams", "datagrams received"}, {"bytes", "payload bytes received"}};
+        extra_services_.push_back(std::move(s));
+        StackTest::SetUp();
+    }
+};
+
+TEST_F(CountingServiceTest, AServicesCountersAreExportedUnderItsName) {
+    introduce_peer();
+    for (uint8_t i = 1; i <= 3; ++i) {
+        send(ipv4(engine_mac_, Ip{}, udp(40000, 5002, Bytes{1, 2, 3, 4})));
+        auto r = receive();
+        ASSERT_TRUE(r);
+        EXPECT_EQ((*r)[42], i);  // the count it made, through the snapshot
+        EXPECT_EQ((*r)[43], 1);  // the engine's own keys come with it
+    }
+    std::map<std::string, uint64_t> stats;
+    for_each_stat(engine_->snapshot(),
+                  [&](std::string_view key, uint64_t v) { stats[std::string(key)] = v; });
+    EXPECT_EQ(stats["counting_datagrams"], 3u);
+    EXPECT_EQ(stats["counting_bytes"], 12u);
+    EXPECT_NE(format_stats_summary(engine_->snapshot(), engine_->tsc_hz(), 1.0)
+                  .find("counting: datagrams 3 bytes 12"),
+              std::string::npos);
+}
+
+// A broadcast from 0.0.0.0 (a host starting up) reaches the service, but
+// a reply has no one to go to: never to 0.0.0.0 through a gateway (RFC 1122
+// §3.2.1.3 (a)).
+TEST_F(ReplyServiceTest, NoReplyGoesTo0000) {
+    introduce_peer();
+    Ip from_zero{.src = 0, .dst = 0xFFFFFFFF};
+    for (const uint16_t port : {uint16_t{5001}, uint16_t{7}})  // reply() and reflect()
+        send(ipv4(Mac6{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}, from_zero,
+                  udp(68, port, Bytes{1, 2, 3}, 0, 0xFFFFFFFF)));
+    EXPECT_TRUE(wait_for(DropReason::ip_bad_destination, 2));
+    EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
 }
 
 TEST(StackServices, ConflictingPortsAreRefused) {
@@ -379,8 +474,6 @@ const Hostile kHostile[] = {
          b[25] ^= 0x5A;
          return b;
      }},
-    {"ttl-zero", DropReason::ip_ttl_zero,
-     [](const Mac6& m) { return ipv4(m, Ip{.ttl = 0}, udp(1, 7, Bytes(4))); }},
     {"martian-source", DropReason::ip_bad_source,
      [](const Mac6& m) { return ipv4(m, Ip{.src = 0x7F000001}, udp(1, 7, Bytes(4))); }},
     {"not-for-us", DropReason::ip_not_for_us,

@@ -237,6 +237,27 @@ TEST_F(TcpStackTest, FullBacklogAnswersWithSynCookies) {
     send_tcp({.sport = 41003, .seq = 5007, .flags = kRst});
 }
 
+// RFC 9293 §3.10.7.4 checks RST second and FIN eighth: a RST+FIN+ACK at
+// exactly RCV.NXT resets the connection like a plain RST.
+TEST_F(TcpStackTest, RstWithFinAtRcvNxtResets) {
+    const uint32_t isn = connect(43001, 7, 7000);
+    ASSERT_NE(isn, 0u);
+    const auto connections = [&] { return engine_->snapshot().tcp().connections; };
+    auto deadline = Clock::now() + std::chrono::seconds(2);
+    while (connections() != 1 && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_EQ(connections(), 1u);
+    send_tcp(
+        {.sport = 43001, .dport = 7, .seq = 7001, .ack = isn + 1, .flags = kRst | kFin | kAck});
+    deadline = Clock::now() + std::chrono::seconds(2);
+    while (connections() != 0 && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(connections(), 0u);
+    EXPECT_EQ(drops(DropReason::tcp_malformed), 0u);
+    // Nothing answers a RST (RFC 9293 §3.10.7.4).
+    EXPECT_FALSE(receive_tcp(43001, std::chrono::milliseconds(100)));
+}
+
 TEST_F(TcpStackTest, TimeWaitReacksFinAndIgnoresRst) {
     const uint32_t isn = 7000;
     const uint32_t server_isn = connect(42001, kCloserPort, isn);

@@ -10,7 +10,7 @@ none of them, and that it is still running:
   truncated frames (below Ethernet: the kernel refuses to send those, so
   skipped; Ethernet + no or a partial IP header; a truncated UDP header),
   IHL < 5, IHL beyond the frame, bad IP version, total length beyond the
-  frame and below the header, bad IP / UDP / ICMP checksums, TTL 0, UDP length
+  frame and below the header, bad IP / UDP / ICMP checksums, TTL 0 (answered), UDP length
   beyond the IP payload, below it, below 8, overlapping and duplicate
   fragments (RFC 5722: no datagram delivered), 3000 never-completed fragment
   sets (frag_timeout / frag_table_full, pools back at baseline after the
@@ -168,7 +168,15 @@ def main(r: pi.Results) -> None:
                    [eth / ip(len=n) / udp(chksum=0) for n in (37, 200, 65535)])
             h.case("total-length-below-header", "ip_bad_total_length", [eth / ip(len=n) / udp(chksum=0) for n in (0, 12, 19)])
             h.case("bad-ip-checksum", "ip_bad_checksum", [flipped_checksum(eth / ip() / udp(), 24) for _ in range(3)])
-            h.case("ttl-zero", "ip_ttl_zero", [eth / ip(ttl=0) / udp(dport=d) for d in (7, 9, 19)])
+            # TTL 0 and 1 are answered: a host must not discard a datagram for
+            # its TTL alone (RFC 1122 3.2.1.7).
+            h.answers()
+            sent = eng.send_frames([eth / ip(ttl=t) / udp(payload=b"ttl", chksum=0) for t in (0, 1)])
+            time.sleep(0.3)
+            got = h.answers()
+            want = [f"UDP reply from {pi.ENGINE_IP}:7 (3 bytes)"] * 2
+            r.check("ttl-zero-and-one-answered", sent == 2 and got == want,
+                    f"sent {sent}; got {got}; want {want}")
 
             # --- UDP and ICMP
             h.case("bad-udp-checksum", "udp_bad_checksum",

@@ -2,12 +2,19 @@
 
 namespace portway::dns {
 
-std::vector<std::string> stat_names() {
-    return {
-#define PORTWAY_DNS_STAT_NAME(name) #name,
-        PORTWAY_DNS_COUNTERS(PORTWAY_DNS_STAT_NAME)
-#undef PORTWAY_DNS_STAT_NAME
+std::vector<CounterSpec> stat_specs() {
+    std::vector<CounterSpec> specs = {
+#define PORTWAY_DNS_STAT_SPEC(name) {#name, ""},
+        PORTWAY_DNS_COUNTERS(PORTWAY_DNS_STAT_SPEC)
+#undef PORTWAY_DNS_STAT_SPEC
     };
+    // The names say it: "rcode_nxdomain" is "DNS rcode nxdomain".
+    for (CounterSpec& c : specs) {
+        c.help = "DNS " + c.name;
+        for (char& ch : c.help)
+            ch = ch == '_' ? ' ' : ch;
+    }
+    return specs;
 }
 
 Stat stat_of(Problem p) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <portway/service.h>
+
 #include "answer/responder.h"
 
 namespace portway::dns {
@@ -71,7 +73,9 @@ enum class Stat : uint8_t {
 };
 inline constexpr std::size_t kStatCount = static_cast<std::size_t>(Stat::count);
 
-std::vector<std::string> stat_names();
+// The counters as the service declares them (Service::counters), in Stat
+// order: telemetry's dns_<name>.
+std::vector<CounterSpec> stat_specs();
 // The counter of a malformation, of an rcode, of a question type.
 Stat stat_of(Problem p);
 Stat stat_of(Rcode r);

@@ -30,46 +30,44 @@ DnsHandler::DnsHandler(DnsConfig config)
       query_(std::make_unique<uint8_t[]>(kMaxMessage)),
       response_(std::make_unique<uint8_t[]>(kBuffer)) {}
 
-Counter& DnsHandler::stat(Context& ctx, Stat s) {
-    const auto i = static_cast<std::size_t>(s);
-    const std::span<Counter> c = ctx.counters();
-    return c.size() >= kStatCount ? c[i] : own_stats_[i];
+void DnsHandler::bump(Context& ctx, Stat s) {
+    ctx.count(static_cast<std::size_t>(s));
 }
 
 void DnsHandler::count(Context& ctx, const Response& r) {
     if (r.problem != Problem::none)
-        stat(ctx, stat_of(r.problem)).inc();
+        bump(ctx, stat_of(r.problem));
     if (r.question)
-        stat(ctx, stat_of_qtype(r.qtype)).inc();
+        bump(ctx, stat_of_qtype(r.qtype));
     switch (r.cookie) {
         case CookieSeen::none:
             break;
         case CookieSeen::client_only:
-            stat(ctx, Stat::cookie_client_only).inc();
+            bump(ctx, Stat::cookie_client_only);
             break;
         case CookieSeen::valid:
-            stat(ctx, Stat::cookie_valid).inc();
+            bump(ctx, Stat::cookie_valid);
             break;
         case CookieSeen::invalid:
-            stat(ctx, Stat::cookie_invalid).inc();
+            bump(ctx, Stat::cookie_invalid);
             break;
     }
     if (r.size == 0)
         return;
-    stat(ctx, Stat::responses).inc();
-    stat(ctx, stat_of(r.rcode)).inc();
+    bump(ctx, Stat::responses);
+    bump(ctx, stat_of(r.rcode));
     if (r.truncated)
-        stat(ctx, Stat::truncated).inc();
+        bump(ctx, Stat::truncated);
     if (r.problem == Problem::none && r.rcode == Rcode::noerror) {
         if (r.kind == LookupKind::referral)
-            stat(ctx, Stat::referrals).inc();
+            bump(ctx, Stat::referrals);
         if (r.kind == LookupKind::nodata)
-            stat(ctx, Stat::nodata).inc();
+            bump(ctx, Stat::nodata);
     }
 }
 
 void DnsHandler::on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) {
-    stat(ctx, Stat::queries_udp).inc();
+    bump(ctx, Stat::queries_udp);
     std::span<const uint8_t> query = d.payload.contiguous();
     if (query.empty() && !d.payload.empty()) {
         // Reassembled from fragments: one copy into our buffer.
@@ -86,15 +84,15 @@ void DnsHandler::on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) {
         case RateLimiter::Verdict::send:
             break;
         case RateLimiter::Verdict::drop:
-            stat(ctx, Stat::rrl_dropped).inc();
+            bump(ctx, Stat::rrl_dropped);
             return;
         case RateLimiter::Verdict::slip:
-            stat(ctx, Stat::rrl_slipped).inc();
+            bump(ctx, Stat::rrl_slipped);
             size = truncate_to_question({response_.get(), kMaxMessage}, r);
             break;
     }
     if (!socket.reply(d, {response_.get(), size}))
-        stat(ctx, Stat::udp_send_failed).inc();
+        bump(ctx, Stat::udp_send_failed);
 }
 
 void DnsHandler::arm_idle(Context& ctx, TcpStream& stream) {
@@ -104,7 +102,7 @@ void DnsHandler::arm_idle(Context& ctx, TcpStream& stream) {
 }
 
 void DnsHandler::on_accepted(Context& ctx, TcpStream& stream) {
-    stat(ctx, Stat::tcp_connections).inc();
+    bump(ctx, Stat::tcp_connections);
     arm_idle(ctx, stream);
 }
 
@@ -119,7 +117,6 @@ uint32_t DnsHandler::serve_stream(Context& ctx, TcpStream& stream, const Payload
         if (data.size() - consumed - 2 < length)
             break;  // the rest of the message is still on its way
         data.copy_to({query_.get(), length}, consumed + 2);
-        stat(ctx, Stat::queries_tcp).inc();
         const Response r =
             responder_.respond({query_.get(), length}, {response_.get() + 2, kMaxMessage}, true,
                                asker(ctx, stream.remote()));
@@ -127,13 +124,13 @@ uint32_t DnsHandler::serve_stream(Context& ctx, TcpStream& stream, const Payload
             // RFC 7766 §8: the length and message in one send, in order:
             // wait for room rather than send half.
             if (stream.send_space() < r.size + 2) {
-                stat(ctx, Stat::queries_tcp).sub(1);
-                stream.request_writable();
+                stream.request_writable();  // the query waits, and is counted when answered
                 break;
             }
             store16(response_.get(), static_cast<uint16_t>(r.size));
             stream.send({response_.get(), r.size + 2});
         }
+        bump(ctx, Stat::queries_tcp);
         count(ctx, r);
         consumed += 2 + length;
         answered = true;
@@ -169,7 +166,7 @@ void DnsHandler::on_timer(Context& ctx, uint64_t token) {
     // Live: on_closed cancels the timer of every stream that goes.
     auto* stream = reinterpret_cast<TcpStream*>(static_cast<uintptr_t>(token));
     stream->state<Connection>().idle = {};
-    stat(ctx, Stat::tcp_idle_closed).inc();
+    bump(ctx, Stat::tcp_idle_closed);
     if (stream->unread().empty()) {
         stream->close();
     } else {
@@ -183,7 +180,7 @@ Service dns_service(DnsConfig config) {
     s.udp_ports = {kDnsPort};
     s.tcp_ports = {kDnsPort};
     s.connection_state = ConnectionState::of<DnsHandler::Connection>();
-    s.counters = stat_names();
+    s.counters = stat_specs();
     if (config.zones == nullptr)
         config.zones = std::make_shared<ZoneSet>();
     if (config.responder.secret.k0 == 0 && config.responder.secret.k1 == 0) {

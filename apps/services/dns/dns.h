@@ -59,7 +59,7 @@ class DnsHandler final : public Handler {
     void on_timer(Context& ctx, uint64_t token) override;
 
   private:
-    Counter& stat(Context& ctx, Stat s);
+    void bump(Context& ctx, Stat s);
     void count(Context& ctx, const Response& r);
     // Answers the whole messages at the front of `data`; returns the bytes
     // consumed (a partial message, or a response the send buffer cannot
@@ -70,9 +70,8 @@ class DnsHandler final : public Handler {
     DnsConfig config_;
     Responder responder_;
     RateLimiter limiter_;
-    std::unique_ptr<uint8_t[]> query_;           // a query copied out of its segments
-    std::unique_ptr<uint8_t[]> response_;        // two bytes of TCP length, then the message
-    std::array<Counter, kStatCount> own_stats_;  // when the context keeps none
+    std::unique_ptr<uint8_t[]> query_;     // a query copied out of its segments
+    std::unique_ptr<uint8_t[]> response_;  // two bytes of TCP length, then the message
 };
 
 Service dns_service(DnsConfig config);

@@ -36,11 +36,11 @@ namespace portway {
     X(ip_bad_header_length, "IHL below 5 or beyond the packet")                             \
     X(ip_bad_total_length, "total length below the header or beyond the frame")             \
     X(ip_bad_checksum, "IPv4 header checksum does not verify")                              \
-    X(ip_ttl_zero, "TTL 0: no sender may emit it (RFC 1122 3.2.1.7)")                       \
-    X(ip_bad_source, "source is broadcast, multicast, loopback or ours (martian)")          \
+    X(ip_bad_source, "source is broadcast, multicast, loopback, ours, or 0/8 to unicast")   \
     X(ip_not_for_us, "destination is not one of our addresses")                             \
     X(ip_unknown_protocol, "no handler for the IP protocol number")                         \
     X(ip_no_route, "no route to the destination")                                           \
+    X(ip_bad_destination, "destination 0.0.0.0/8 names no host (RFC 1122 3.2.1.3)")         \
     X(ip_fragment_needed, "datagram larger than the MTU with DF set")                       \
     /* Forwarding (RFC 1812) */                                                             \
     X(fwd_ttl_exceeded, "TTL 1 or 0: not forwarded (RFC 1812 5.3.1; time exceeded sent)")   \

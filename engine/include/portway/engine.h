@@ -70,12 +70,11 @@ class Engine {
     // The queue wrapper `name` as installed on this engine's queues; null
     // when it is not (disabled, or no wrapper of that name).
     const InstalledWrapper* wrapper(std::string_view name) const;
-    // Counters kept above the engine (a service's, portway/service.h),
-    // added into every snapshot like a wrapper's, at the place this returns
-    // in WorkerSnapshot::extra. Before start() only; the engine keeps the
-    // source alive as long as it may read it.
-    std::size_t add_counter_source(std::vector<ExtraCounter> counters,
-                                   std::shared_ptr<const CounterSource> source);
+    // Counters kept above the engine (the services', say), exported with
+    // the wrappers' (WorkerSnapshot::extra, worker i's at index i). Before
+    // start() only: snapshots read the list without a lock.
+    void add_counter_source(std::vector<ExtraCounter> counters,
+                            std::unique_ptr<CounterSource> source);
 
   private:
     Engine() = default;
@@ -106,10 +105,10 @@ class Engine {
     std::vector<Wrapper> wrappers_;             // the installed ones: counter sources
     std::vector<ExtraCounter> extra_counters_;  // every wrapper's, installed or not
     struct Source {
-        std::shared_ptr<const CounterSource> source;
+        std::unique_ptr<CounterSource> source;
         std::size_t first;
     };
-    std::vector<Source> sources_;  // add_counter_source()
+    std::vector<Source> sources_;  // added with add_counter_source
     std::vector<std::unique_ptr<PacketStage>> stages_;
     std::vector<std::pair<Engine*, std::size_t>> launch_args_;  // one per worker, for lcore_entry
     std::atomic<bool> stop_{false};

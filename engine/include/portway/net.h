@@ -83,6 +83,11 @@ class Ipv4Address {
     }
 
     constexpr bool is_unspecified() const { return value_ == 0; }
+    // 0.0.0.0/8, "this host on this network" (RFC 1122 §3.2.1.3 (a), (b)):
+    // a source during initialisation only, never a destination.
+    constexpr bool is_this_network() const { return (value_ >> 24) == 0; }
+    // 240.0.0.0/4 (class E, reserved), the limited broadcast aside.
+    constexpr bool is_reserved() const { return (value_ >> 28) == 0xF && value_ != 0xFFFFFFFF; }
     constexpr bool is_broadcast() const { return value_ == 0xFFFFFFFF; }
     constexpr bool is_multicast() const { return (value_ >> 28) == 0xE; }      // 224.0.0.0/4
     constexpr bool is_loopback() const { return (value_ >> 24) == 127; }       // 127.0.0.0/8

@@ -38,12 +38,12 @@
 #include <new>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
 #include "portway/net.h"
 #include "portway/payload.h"
-#include "portway/stats.h"
 #include "portway/status.h"
 #include "portway/time.h"
 
@@ -126,10 +126,16 @@ class Context {
     virtual Status tcp_listen(uint16_t port) = 0;
     virtual bool tcp_unlisten(uint16_t port) = 0;
 
-    // The service's own counters on this core, one per name in
-    // Service::counters, in that order (empty when it declared none). This
-    // core is their only writer; telemetry and the summary read them.
-    virtual std::span<Counter> counters() { return {}; }
+    // Counters. Adds n to the service's counter `counter` (an index into
+    // Service::counters) on this core: a plain add, single writer, no
+    // allocation; an index out of range counts nothing.
+    virtual void count(std::size_t counter, uint64_t n = 1) = 0;
+    // Every counter the engine exports (the keys of telemetry
+    // /portway/stats, summed over the cores, the services' own included),
+    // for pages such as /metrics. It takes a snapshot: not for the
+    // per-packet path.
+    virtual void for_each_counter(
+        FunctionRef<void(std::string_view key, uint64_t value)> f) const = 0;
 };
 
 // A service's callbacks, one instance per core. Every one has a default
@@ -220,6 +226,13 @@ class ConnectionState {
     void (*destroy_)(void*) = nullptr;
 };
 
+// A counter a service keeps (Context::count): exported by telemetry as
+// `<service name>_<name>`, summed over the cores, and printed in the summary.
+struct CounterSpec {
+    std::string name;  // [a-z0-9_]+
+    std::string help;
+};
+
 struct Service {
     std::string name;
     std::vector<uint16_t> udp_ports;  // served from the start, on every core
@@ -233,11 +246,8 @@ struct Service {
     // Options the service adds to the command line of the app hosting it
     // (serve()); parsed before make_handler is called.
     std::function<void(OptionParser&)> add_options;
-    // Names of counters the service keeps itself (Context::counters()),
-    // e.g. "queries". Telemetry shows each as "<name>_<counter>" in
-    // /portway/stats, summed and per lcore; the summary lists those that
-    // counted under the service's name.
-    std::vector<std::string> counters;
+    // The service's own counters (Context::count(index)).
+    std::vector<CounterSpec> counters;
 };
 
 }  // namespace portway

@@ -30,7 +30,7 @@ class RouteTable;
 namespace flow {
 class PortTable;
 class CoreMesh;
-class ServiceCounters;
+class ServiceCounterTable;
 }  // namespace flow
 
 class Stack {
@@ -62,15 +62,15 @@ class Stack {
     flow::PortTable& ports() const { return *port_table_; }
     const std::vector<Service>& services() const { return services_; }
     const std::vector<std::string>& service_names() const { return service_names_; }
-    // Per service, core `core`'s block of its declared counters (null for a
-    // service that declared none).
-    std::vector<Counter*> service_counters(unsigned core) const;
     // The key every core derives ISNs and SYN cookies from (RFC 6528,
     // RFC 4987): shared, so any core can check a cookie another issued.
     const std::array<uint64_t, 2>& secret() const { return secret_; }
     Engine& engine() const { return *engine_; }
     // The rings between worker cores; null with a single worker.
     const flow::CoreMesh* mesh() const { return mesh_.get(); }
+    // The services' own counters, one block per worker (made by
+    // stage_factory(), null before).
+    flow::ServiceCounterTable* service_counters() const { return service_counters_.get(); }
 
   private:
     Stack() = default;
@@ -83,9 +83,10 @@ class Stack {
     std::unique_ptr<flow::PortTable> port_table_;
     std::vector<Service> services_;
     std::vector<std::string> service_names_;
-    std::vector<std::shared_ptr<flow::ServiceCounters>> service_counters_;
     std::array<uint64_t, 2> secret_{};
     std::unique_ptr<flow::CoreMesh> mesh_;
+    // Shared with the engine's counter source, which may outlive the stack.
+    std::shared_ptr<flow::ServiceCounterTable> service_counters_;
 };
 
 }  // namespace portway

@@ -39,8 +39,12 @@ struct TcpConfig {
     uint32_t time_wait_entries = 16384;     // per core; the oldest is reused when full
     uint32_t syn_retries = 6;               // SYN / SYN-ACK retransmissions before giving up
     uint32_t retries = 15;                  // data retransmissions (R2, RFC 9293 §3.8.3)
-    uint32_t challenge_acks_per_s = 10;     // per connection (RFC 5961 §7)
-    uint32_t reassembly_ranges = 32;        // out-of-order holes tracked per connection
+    // A zero window probed this long without a word from the peer: it is
+    // gone, and the connection with it (RFC 9293 §3.8.6.1 lets probing go
+    // on while the receiver answers, not forever into silence).
+    double persist_timeout_s = 300.0;
+    uint32_t challenge_acks_per_s = 10;  // per connection (RFC 5961 §7)
+    uint32_t reassembly_ranges = 32;     // out-of-order holes tracked per connection
     // Lent to connections while they hold data, given back when drained:
     // send buffers, and as many receive buffers (at most one per connection).
     uint32_t buffers = 4096;

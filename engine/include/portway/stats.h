@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "portway/drop_reason.h"
+#include "portway/payload.h"
 
 namespace portway {
 
@@ -147,6 +148,11 @@ struct StatsSnapshot {
     uint64_t counter(std::string_view key) const;
     TcpCoreSnapshot tcp() const;  // summed over workers
 };
+
+// Every counter telemetry's /portway/stats exports, by its key, summed over
+// the workers: the one list that telemetry and Context::for_each_counter share.
+void for_each_stat(const StatsSnapshot& s,
+                   FunctionRef<void(std::string_view key, uint64_t value)> f);
 
 WorkerSnapshot snapshot_of(unsigned lcore, const WorkerCounters& c, uint16_t nb_ports);
 

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "flow/service_counters.h"
 #include "portway/service.h"
 #include "portway/tcp.h"
 #include "portway/testing/sim.h"
@@ -441,49 +440,6 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<std::tuple<When, How>>& p) {
         return name_of(std::get<0>(p.param)) + "_" + name_of(std::get<1>(p.param));
     });
-
-}  // namespace
-}  // namespace portway
-
-// ---- the counters a service declares ----
-
-namespace portway {
-namespace {
-
-TEST(ServiceCounters, EachServiceGetsItsDeclaredBlock) {
-    SimNetwork net;
-    Service counted = service_of("counted", [] { return std::make_unique<TimerHandler>(); });
-    counted.counters = {"hits", "misses"};
-    Service plain = service_of("plain", [] { return std::make_unique<TimerHandler>(); });
-    SimHost& host = net.add_host(kServer, {counted, plain});
-    std::span<Counter> c = host.context("counted").counters();
-    ASSERT_EQ(c.size(), 2u);
-    c[1].add(5);
-    EXPECT_EQ(host.context("counted").counters()[1].read(), 5u);
-    EXPECT_EQ(host.context("counted").counters()[0].read(), 0u);
-    EXPECT_TRUE(host.context("plain").counters().empty());
-}
-
-TEST(ServiceCounters, SnapshotsSumEveryCoresBlockAtItsPlace) {
-    flow::ServiceCounters counters(3, 2);
-    counters.block(0)[2].add(4);
-    counters.block(1)[2].add(1);
-    counters.block(1)[0].add(7);
-    EXPECT_NE(counters.block(0), counters.block(1));
-    StatsSnapshot s;
-    s.extra_counters = {{"other", "x", "other_x"}, {"other", "y", "other_y"}};
-    for (auto& c : flow::ServiceCounters::describe("svc", {"a", "b", "c"}))
-        s.extra_counters.push_back(c);
-    s.workers.resize(2);
-    for (auto& w : s.workers)
-        w.extra.assign(s.extra_counters.size(), 0);
-    counters.add_to(s, 2);
-    EXPECT_EQ(s.workers[0].extra[4], 4u);
-    EXPECT_EQ(s.workers[1].extra[2], 7u);
-    EXPECT_EQ(s.counter("svc_c"), 5u);
-    EXPECT_EQ(s.counter("svc_a"), 7u);
-    EXPECT_EQ(s.counter("other_x"), 0u);
-}
 
 }  // namespace
 }  // namespace portway

@@ -81,7 +81,61 @@ TEST(ConnectionFlow, PersistTimerProbesAZeroWindowWithBackoff) {
     }));
 }
 
-TEST(ConnectionFlow, PersistTimerNeverGivesUp) {
+// A receiver that answers its probes is never given up on, however long
+// its window stays shut.
+TEST(ConnectionFlow, PersistGoesOnWhileThePeerAnswers) {
+    ScriptConfig config;
+    config.params.persist_timeout = seconds(10);
+    Script s(config);
+    ASSERT_TRUE(s.run(kOpenSack));
+    ASSERT_TRUE(s.run({
+        "+0     app send 1000",
+        "+0     > P. 1:1001(1000) ack 1",
+        "+10ms  < .  1:1(0) ack 1001 win 0",
+        "+0     app send 500",
+        "+200ms > .  1000:1000(0) ack 1",
+        "+1ms   < .  1:1(0) ack 1001 win 0",
+        "+399ms > .  1000:1000(0) ack 1",
+        "+1ms   < .  1:1(0) ack 1001 win 0",
+        "+799ms > .  1000:1000(0) ack 1",
+        "+1ms   < .  1:1(0) ack 1001 win 0",
+        "+1599ms > . 1000:1000(0) ack 1",
+        "+1ms   < .  1:1(0) ack 1001 win 0",
+        "+3199ms > . 1000:1000(0) ack 1",
+        "+1ms   < .  1:1(0) ack 1001 win 0",
+        "+6399ms > . 1000:1000(0) ack 1",  // 12 s in: longer than the timeout, answered
+        "+1ms   < .  1:1(0) ack 1001 win 0",
+        "+12799ms > . 1000:1000(0) ack 1",
+        "+0     state ESTABLISHED",
+        "+1ms   < .  1:1(0) ack 1001 win 512",
+        "+0     > P. 1001:1501(500) ack 1",
+    }));
+}
+
+// One that falls silent with its window shut is gone after the persist
+// timeout: a reset, and the connection freed (else it is held forever).
+TEST(ConnectionFlow, PersistGivesUpOnASilentPeer) {
+    ScriptConfig config;
+    config.params.persist_timeout = seconds(5);
+    Script s(config);
+    ASSERT_TRUE(s.run(kOpenSack));
+    ASSERT_TRUE(s.run({
+        "+0     app send 1000",
+        "+0     > P. 1:1001(1000) ack 1",
+        "+10ms  < .  1:1(0) ack 1001 win 0",
+        "+0     app send 500",
+        "+200ms > .  1000:1000(0) ack 1",
+        "+400ms > .  1000:1000(0) ack 1",
+        "+800ms > .  1000:1000(0) ack 1",
+        "+1600ms > . 1000:1000(0) ack 1",
+        // 3 s of silence so far; the next probe time is past 5 s.
+        "+3200ms > R 1001:1001(0)",
+        "+0     ev closed:timeout released",
+        "+0     state CLOSED",
+    }));
+}
+
+TEST(ConnectionFlow, PersistTimerOutlastsTheRetransmissionLimit) {
     ScriptConfig config;
     config.params.retries = 3;  // what a retransmission would be allowed
     Script s(config);

@@ -157,7 +157,7 @@ TEST(WireErrors, EveryErrorHasAName) {
     expect_named<Ipv4Error>(9);
     expect_named<IcmpError>(4);
     expect_named<UdpError>(4);
-    expect_named<TcpError>(9);
+    expect_named<TcpError>(8);
     EXPECT_EQ(name(Ipv4Error::bad_checksum), "bad_checksum");
     EXPECT_EQ(name(TcpError::syn_fin), "syn_fin");
 }

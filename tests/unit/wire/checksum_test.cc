@@ -170,6 +170,35 @@ TEST(Checksum, Rfc1624Example) {
     EXPECT_EQ(checksum_update16(0xDD2F, 0x5555, 0x3285), 0x0000);
 }
 
+TEST(Checksum, IncrementalUpdateAtEveryOnesComplementEdge) {
+    // A message of two words [w, other], its checksum, then w -> w'. Eqn. 3
+    // equals a recompute unless the new words are all zero: then it gives
+    // 0x0000 where a recompute gives 0xFFFF (RFC 1624 §3). IPv4 headers and
+    // TCP/UDP pseudo-headers always hold a non-zero word, so the engine's
+    // updates there are exact; an ICMP echo reply maps 0x0000 to 0xFFFF
+    // (wire/icmp.h), and UDP sends 0x0000 as 0xFFFF anyway (RFC 768).
+    constexpr uint16_t kEdge[] = {0x0000, 0x0001, 0x7FFF, 0x8000, 0xFFFE, 0xFFFF};
+    for (uint16_t w : kEdge)
+        for (uint16_t other : kEdge)
+            for (uint16_t updated_w : kEdge) {
+                const std::vector<uint8_t> before = {
+                    static_cast<uint8_t>(w >> 8), static_cast<uint8_t>(w),
+                    static_cast<uint8_t>(other >> 8), static_cast<uint8_t>(other)};
+                const std::vector<uint8_t> after = {
+                    static_cast<uint8_t>(updated_w >> 8), static_cast<uint8_t>(updated_w),
+                    static_cast<uint8_t>(other >> 8), static_cast<uint8_t>(other)};
+                const uint16_t incremental =
+                    checksum_update16(internet_checksum(before), w, updated_w);
+                const uint16_t recomputed = internet_checksum(after);
+                if (updated_w == 0 && other == 0) {
+                    EXPECT_EQ(recomputed, 0xFFFF);
+                    EXPECT_EQ(incremental, 0x0000);
+                } else {
+                    EXPECT_EQ(incremental, recomputed) << w << " " << other << " " << updated_w;
+                }
+            }
+}
+
 std::vector<uint8_t> random_ipv4_header(std::mt19937& rng) {
     auto h = random_bytes(rng, 20);
     h[0] = 0x45;

@@ -60,6 +60,49 @@ TEST(Icmp, EchoReplyMatchesIncrementalUpdate) {
     EXPECT_EQ(emit(reply), expected);
 }
 
+// The words whose sums sit at the one's-complement edges.
+constexpr uint16_t kEdgeWords[] = {0x0000, 0x0001, 0x00FF, 0x7FFF, 0x8000, 0xF7FF, 0xFFFE, 0xFFFF};
+
+TEST(Icmp, EchoReplyChecksumIsValidAtEveryEdge) {
+    // Every identifier, sequence and data word from the edge set, and no
+    // data: the in-place reply must verify as a full recompute would (the
+    // kernel drops 0x0000 over an all-zero message), and equal the
+    // recompute except where both zeros are valid.
+    for (std::size_t data_words = 0; data_words <= 1; ++data_words)
+        for (uint16_t id : kEdgeWords)
+            for (uint16_t seq : kEdgeWords)
+                for (uint16_t word : kEdgeWords) {
+                    std::vector<uint8_t> m(8 + 2 * data_words, 0);
+                    m[0] = 8;
+                    store_be16(&m[4], id);
+                    store_be16(&m[6], seq);
+                    if (data_words != 0)
+                        store_be16(&m[8], word);
+                    auto view = *MutIcmpView::check(m);
+                    view.fill_checksum();
+                    view.turn_into_echo_reply();
+                    EXPECT_EQ(view.type(), IcmpType::echo_reply);
+                    EXPECT_TRUE(view.checksum_ok()) << id << " " << seq << " " << word;
+                    const uint16_t in_place = view.checksum();
+                    view.fill_checksum();
+                    if (in_place != view.checksum()) {
+                        // Only the two zeros may differ, and only to 0xFFFF.
+                        EXPECT_EQ(in_place, 0xFFFF);
+                        EXPECT_EQ(view.checksum(), 0x0000);
+                    }
+                }
+}
+
+TEST(Icmp, EchoReplyOfAnAllZeroMessageHasChecksum0xFFFF) {
+    std::vector<uint8_t> m(8, 0);
+    m[0] = 8;
+    auto view = *MutIcmpView::check(m);
+    view.fill_checksum();
+    EXPECT_EQ(view.checksum(), 0xF7FF);
+    view.turn_into_echo_reply();
+    EXPECT_EQ(view.checksum(), 0xFFFF);  // a recompute over all-zero words
+}
+
 TEST(Icmp, EmitInPlaceOverItsOwnData) {
     // A reply built in the request's buffer: data already where it goes.
     auto buffer = message_of(golden::kEchoRequestPacket);

@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "portway/service.h"
@@ -136,11 +137,6 @@ class FakeContext final : public Context {
     std::vector<FakeTcpStream*> connected_streams() const;
     // The state type streams from tcp_connect() carry.
     void set_connection_state(ConnectionState state) { connection_state_ = state; }
-    // `n` counters, zero, as a service declaring n (Service::counters) gets.
-    void set_counters(std::size_t n) {
-        counters_ = std::make_unique<Counter[]>(n);
-        counter_count_ = n;
-    }
 
     TimePoint now() const override { return now_; }
     unsigned core() const override { return core_; }
@@ -156,15 +152,27 @@ class FakeContext final : public Context {
     TcpStream* tcp_connect(const Endpoint& remote) override;
     Status tcp_listen(uint16_t port) override;
     bool tcp_unlisten(uint16_t port) override;
-    std::span<Counter> counters() override { return {counters_.get(), counter_count_}; }
+    void count(std::size_t counter, uint64_t n) override { counts[counter] += n; }
+    void for_each_counter(
+        FunctionRef<void(std::string_view key, uint64_t value)> f) const override {
+        for (const auto& [key, value] : engine_counters)
+            f(key, value);
+    }
+    // What count() added, by counter index (0 if never counted).
+    uint64_t counted(std::size_t counter) const {
+        auto it = counts.find(counter);
+        return it == counts.end() ? 0 : it->second;
+    }
 
     struct Post {
         unsigned core;
         std::vector<uint8_t> bytes;
     };
     std::vector<Post> posts;
-    std::set<uint16_t> udp_ports;  // bound with udp_bind
-    std::set<uint16_t> tcp_ports;  // listened on with tcp_listen
+    std::set<uint16_t> udp_ports;                     // bound with udp_bind
+    std::set<uint16_t> tcp_ports;                     // listened on with tcp_listen
+    std::map<std::size_t, uint64_t> counts;           // by Context::count
+    std::map<std::string, uint64_t> engine_counters;  // what for_each_counter reports
     std::size_t pending_timers() const { return timers_.size(); }
 
   private:
@@ -184,8 +192,6 @@ class FakeContext final : public Context {
     std::vector<std::unique_ptr<FakeTcpStream>> connected_;
     ConnectionState connection_state_;
     uint16_t next_port_ = 49152;
-    std::unique_ptr<Counter[]> counters_;
-    std::size_t counter_count_ = 0;
 };
 
 }  // namespace portway::testkit

@@ -70,6 +70,8 @@ class SimHost {
         return static_cast<H&>(handler(service));
     }
 
+    // A service's own counter (Service::counters) by name.
+    uint64_t counted(std::string_view service, std::string_view counter) const;
     // How many packets this host dropped for `reason`.
     uint64_t drops(DropReason reason) const;
     // Mbufs of the host's pool in use now: after traffic stops and every

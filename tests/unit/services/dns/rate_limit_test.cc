@@ -65,11 +65,10 @@ TEST(DnsRateLimit, HandlerDropsAndSlipsOverUdpOnly) {
     DnsHandler handler(config);
     testkit::FakeContext ctx;
     const Service service = dns_service(config);
-    ctx.set_counters(service.counters.size());
     auto counter = [&](const std::string& name) {
         for (std::size_t i = 0; i < service.counters.size(); ++i) {
-            if (service.counters[i] == name)
-                return ctx.counters()[i].read();
+            if (service.counters[i].name == name)
+                return ctx.counted(i);
         }
         return uint64_t{~0ull};
     };
