@@ -71,6 +71,8 @@ std::unique_ptr<CoreStack> CoreStack::create(const Stack& stack, Worker& worker)
     setup.read_counters = [engine](FunctionRef<void(std::string_view, uint64_t)> f) {
         for_each_stat(engine->snapshot(), f);
     };
+    Engine* running = &stack.engine();
+    setup.request_stop = [running] { running->request_stop(); };
     core->transport_ =
         Transport::create(setup, stack.ports(), worker.counters(), core->pool_, core->builder_,
                           core->ipv4_out_, now, core->mesh_ != nullptr ? core.get() : nullptr);
