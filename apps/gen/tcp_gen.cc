@@ -83,7 +83,9 @@ void TcpGenerator::on_connected(Context& ctx, TcpStream& stream) {
         if (options_.mode == Mode::tcp_crr)
             s->started = began_;  // the warm-up's connect is not timed
     }
-    if (phase_ != Phase::run)
+    // A tcp-crr connect begun before the end finishes its transaction.
+    const bool crr_under_way = options_.mode == Mode::tcp_crr && s->busy;
+    if (phase_ != Phase::run && !crr_under_way)
         return;
     switch (options_.mode) {
         case Mode::tcp_rr:
@@ -240,6 +242,8 @@ void TcpGenerator::on_closed(Context& ctx, TcpStream& stream, TcpCloseReason rea
 }
 
 void TcpGenerator::close_finished() {
+    if (to_close_.empty())
+        return;
     for (TcpStream* stream : to_close_)
         stream->close();
     to_close_.clear();
