@@ -1,5 +1,6 @@
 #include "gen_service.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "report.h"

@@ -137,7 +137,7 @@ std::string summary_text(Mode mode, const Report& e) {
                 si(e.tx_pps, "pps").c_str(), t.rx_packets, si(e.rx_pps, "pps").c_str(),
                 si(e.bits_per_s, "bit/s").c_str());
     s += format("  transactions %" PRIu64 " (%.1f/s), connections %" PRIu64
-                " (%.1f/s), established at the end %" PRIu64 "\n",
+                " (%.1f/s), established at most %" PRIu64 "\n",
                 t.transactions, e.transactions_per_s, t.connections, e.connections_per_s,
                 t.established);
     s += format("  errors %" PRIu64 ", lost %" PRIu64 ", reordered %" PRIu64 ", duplicates %" PRIu64
