@@ -33,6 +33,10 @@ bool write_results(Run& run, double started_wall_s) {
     // and close not included); what arrived during the drain counts.
     Report end =
         make_report(totals, 0, static_cast<double>(ended - began) / 1e9, run.engine_at_end());
+    // Established: the most that were open at once (at the end they are
+    // closed), what tcp-hold is for.
+    for (const Report& i : run.intervals())
+        end.totals.established = std::max(end.totals.established, i.totals.established);
     std::printf("%s", summary_text(o.mode, end).c_str());
     std::fflush(stdout);
     if (o.json_path.empty())
