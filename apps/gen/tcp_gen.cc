@@ -40,7 +40,8 @@ bool TcpGenerator::connect(Context& ctx, uint32_t i) {
     stream->state<SlotRef>().slot = i;
     set_stream(s, stream);
     ++open_;
-    stats_.tx_packets.add(options_.mode == Mode::tcp_hold ? 1 : 0);
+    if (options_.mode == Mode::tcp_hold)
+        stats_.tx_packets.inc();  // what tcp-hold sends is connects
     if (options_.mode == Mode::tcp_crr) {
         // The transaction is the whole exchange, from the connect on.
         s.started = open_loop() && s.next_at != TimePoint() ? s.next_at : ctx.now();

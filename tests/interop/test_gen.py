@@ -78,11 +78,12 @@ def shape_ok(doc: dict) -> tuple[bool, str]:
     return True, ""
 
 
-def run_kernel(r: pi.Results, gen: str, name: str, args: list[str], seconds: float, check) -> None:
+def run_kernel(r: pi.Results, gen: str, name: str, args: list[str], seconds: float, check,
+               lcores: str = "1") -> None:
     with tempfile.TemporaryDirectory(prefix="portway-gen-") as tmp:
         path = os.path.join(tmp, "out.json")
         app = ["--target", f"{pi.PEER_IP}:{args.pop(0)}", *args, "--duration", str(seconds), "--json", path]
-        with pi.Engine(gen, "gen-" + name, app_args=app, prestart=start_peers,
+        with pi.Engine(gen, "gen-" + name, app_args=app, prestart=start_peers, lcores=lcores,
                        max_seconds=int(seconds) + 60) as eng:
             try:
                 eng.proc.wait(timeout=seconds + 30)
@@ -175,11 +176,17 @@ def main() -> int:
         ("tcp-stream", ["9", "--mode", "tcp-stream"], 3, check_stream(False)),
         ("tcp-stream-rev", ["19", "--mode", "tcp-stream", "--reverse"], 3, check_stream(True)),
         ("tcp-hold", ["7", "--mode", "tcp-hold", "--connections", "200"], 3, check_hold(200)),
+        # Two cores: each its share, merged at the end (flows and
+        # connections on ports whose replies come back to their core).
+        ("udp-2cores", ["7", "--mode", "udp", "--flows", "4", "--rate", "10000"], 3,
+         check_udp(10000), "0-1"),
+        ("tcp-rr-2cores", ["7", "--mode", "tcp-rr", "--connections", "4"], 3, check_transactions,
+         "0-1"),
     ]
-    for name, args, seconds, check in cases:
+    for name, args, seconds, check, *lcores in cases:
         if only and name not in only.split(","):
             continue
-        run_kernel(r, gen, name, list(args), seconds, check)
+        run_kernel(r, gen, name, list(args), seconds, check, *lcores)
     if not only or "memif" in only.split(","):
         import gen_memif  # noqa: E402
         gen_memif.run(r, gen, portway)
