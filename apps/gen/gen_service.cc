@@ -22,7 +22,8 @@ Service gen_service(std::shared_ptr<Run> run) {
     return s;
 }
 
-bool write_results(Run& run, double started_wall_s) {
+bool write_results(Run& run) {
+    const double started_wall_s = run.started_wall_s;
     const GenOptions& o = run.options();
     const Totals totals = run.collect();
     const uint64_t began = run.began_ns();
@@ -46,10 +47,16 @@ bool write_results(Run& run, double started_wall_s) {
     std::FILE* f = std::fopen(o.json_path.c_str(), "w");
     if (f == nullptr) {
         std::fprintf(stderr, "portway-gen: cannot write %s\n", o.json_path.c_str());
+        run.write_ok = false;
         return false;
     }
     const bool ok = std::fwrite(doc.data(), 1, doc.size(), f) == doc.size();
-    return std::fclose(f) == 0 && ok;
+    if (std::fclose(f) != 0 || !ok) {
+        std::fprintf(stderr, "portway-gen: cannot write %s\n", o.json_path.c_str());
+        run.write_ok = false;
+        return false;
+    }
+    return true;
 }
 
 }  // namespace portway::gen

@@ -13,8 +13,8 @@ namespace portway::gen {
 
 Service gen_service(std::shared_ptr<Run> run);
 
-// After the engine stopped: the summary on stdout, the JSON file if asked.
+// Once every core is done: the summary on stdout, the JSON file if asked.
 // Returns false when the file could not be written.
-bool write_results(Run& run, double started_wall_s);
+bool write_results(Run& run);
 
 }  // namespace portway::gen

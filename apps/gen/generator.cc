@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "gen_service.h"
 #include "report.h"
 
 namespace portway::gen {
@@ -141,6 +142,10 @@ void Generator::finish_run(Context& ctx) {
     const EngineCounters e = engine_counters(ctx);
     run_.engine_at_end() = {e.retransmits - engine_at_begin_.retransmits,
                             e.tx_refused - engine_at_begin_.tx_refused};
+    // Every core is done, its counts final: the results now, before the
+    // engine's teardown (which a device may take its time over).
+    if (run_.all_done() && !run_.written.exchange(true))
+        write_results(run_);
     ctx.request_stop();
 }
 

@@ -50,13 +50,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     auto run = std::make_shared<gen::Run>(options);
-    const double started =
+    run->started_wall_s =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     const int rc = serve(engine_argc, engine_argv.data(), {gen::gen_service(run)}, serve_options);
     if (!run->started().load())
         return rc;  // the engine never ran (a usage or start-up error)
-    const bool written = gen::write_results(*run, started);
+    // Core 0 wrote them at the end, unless SIGINT came first.
+    if (!run->written.exchange(true))
+        gen::write_results(*run);
     if (rc != 0)
         return rc;
-    return written ? 0 : 1;
+    return run->write_ok ? 0 : 1;
 }

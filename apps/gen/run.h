@@ -83,6 +83,12 @@ class Run {
     std::vector<Report>& intervals() { return intervals_; }
     EngineCounters& engine_at_end() { return engine_at_end_; }
     std::atomic<bool>& started() { return started_; }
+    // When the run began on the wall clock (s), for the JSON's start; and
+    // whether the results were written (by core 0 at the end, or by main()
+    // after a run that SIGINT cut short).
+    double started_wall_s = 0;
+    std::atomic<bool> written{false};
+    bool write_ok = true;
     // The earliest begin and latest end over the cores (ns on the engine
     // clock), for the rates of the whole run.
     uint64_t began_ns() const;

@@ -124,7 +124,7 @@ class contextlib_suppress:
 
 def run(r: pi.Results, gen: str, portway: str) -> None:
     with TwoEngines(portway, gen) as two:
-        for name, args in (("udp", ["--mode", "udp", "--flows", "2", "--rate", "20000"]),
+        for name, args in (("udp", ["--mode", "udp", "--flows", "2", "--rate", "5000"]),
                            ("tcp-rr", ["--mode", "tcp-rr", "--connections", "2", "--size", "64"])):
             rc, log, doc = two.gen(name, args, 3)
             tail = "\n".join(log.splitlines()[-15:])
