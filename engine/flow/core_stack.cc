@@ -71,6 +71,8 @@ std::unique_ptr<CoreStack> CoreStack::create(const Stack& stack, Worker& worker)
     setup.read_counters = [engine](FunctionRef<void(std::string_view, uint64_t)> f) {
         for_each_stat(engine->snapshot(), f);
     };
+    Engine* running = &stack.engine();
+    setup.request_stop = [running] { running->request_stop(); };
     core->transport_ =
         Transport::create(setup, stack.ports(), worker.counters(), core->pool_, core->builder_,
                           core->ipv4_out_, now, core->mesh_ != nullptr ? core.get() : nullptr);
@@ -115,8 +117,11 @@ void CoreStack::start_once() {
 }
 
 void CoreStack::on_poll(Worker&, uint64_t now_tsc) {
-    now_ = time_of(now_tsc, tsc_hz_);
-    transport_->set_now(now_);
+    if (now_tsc != now_tsc_) {
+        now_tsc_ = now_tsc;
+        now_ = time_of(now_tsc, tsc_hz_);
+        transport_->set_now(now_);
+    }
     if (!started_)
         start_once();
     if (mesh_ != nullptr)
@@ -139,11 +144,17 @@ void CoreStack::run_loop(Worker& worker, const std::atomic<bool>& stop) {
 // ---- input ----
 
 void CoreStack::on_burst(Worker&, uint16_t port, rte_mbuf** pkts, uint16_t n) {
-    if (!started_) {
-        now_ = time_of(worker_.now_tsc(), tsc_hz_);
+    // The iteration's clock, read before its RX bursts: what arrives is
+    // handled at the time it was received, not at the previous iteration's
+    // (a handler timing a reply would otherwise miss a whole iteration, or
+    // a preemption between two).
+    if (const uint64_t tsc = worker_.now_tsc(); tsc != now_tsc_) {
+        now_tsc_ = tsc;
+        now_ = time_of(tsc, tsc_hz_);
         transport_->set_now(now_);
-        start_once();  // the handlers' on_start comes before anything else
     }
+    if (!started_)
+        start_once();  // the handlers' on_start comes before anything else
     const Interface* ifc = stack_.interface(port);
     if (ifc == nullptr) {
         worker_.drop_burst(pkts, n, DropReason::no_handler);

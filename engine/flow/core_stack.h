@@ -82,6 +82,7 @@ class CoreStack final : public PacketStage, public MessageBus {
     rte_mempool* pool_;
     uint64_t tsc_hz_;
     TimePoint now_;
+    uint64_t now_tsc_ = 0;  // what now_ was computed from
     bool started_ = false;
     std::unique_ptr<ip::Reassembler> reassembler_;
     ip::ChainBuilder builder_;

@@ -82,6 +82,10 @@ class Services::ServiceContext final : public Context {
         if (owner_.setup_.read_counters)
             owner_.setup_.read_counters(f);
     }
+    void request_stop() override {
+        if (owner_.setup_.request_stop)
+            owner_.setup_.request_stop();
+    }
 
   private:
     Status bind(Protocol protocol, uint16_t port) {
@@ -153,6 +157,8 @@ Services::Services(const ServicesSetup& setup, PortTable& ports, udp::UdpLayer& 
     for (std::size_t i = 0; i < setup.services.size(); ++i) {
         const Service& s = setup.services[i];
         handlers_.push_back(s.make_handler(setup.core));
+        if (s.polled)
+            polled_.push_back(static_cast<ServiceId>(i));
         contexts_.push_back(std::make_unique<ServiceContext>(*this, static_cast<ServiceId>(i)));
         tcp_services.push_back({handlers_.back().get(), contexts_.back().get(), s.max_connections,
                                 s.connection_state});
@@ -207,6 +213,15 @@ void Services::message(ServiceId service, unsigned from, const PayloadView& byte
         return;
     handlers_[service]->on_message(*contexts_[service], from, bytes);
     tcp_.settle();
+}
+
+void Services::poll() {
+    if (!started_)
+        return;
+    for (const ServiceId id : polled_) {
+        handlers_[id]->on_poll(*contexts_[id]);
+        tcp_.settle();
+    }
 }
 
 void Services::on_timer(void* context, TimePoint) {

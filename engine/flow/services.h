@@ -47,6 +47,8 @@ struct ServicesSetup {
     // Context::for_each_counter reads (empty: no counters).
     ServiceCounterTable* service_counters = nullptr;
     std::function<void(FunctionRef<void(std::string_view, uint64_t)>)> read_counters;
+    // What Context::request_stop does (empty: nothing).
+    std::function<void()> request_stop;
 };
 
 class Services {
@@ -66,6 +68,9 @@ class Services {
     void deliver(ServiceId service, udp::Socket& socket, UdpDatagram& datagram);
     // A post() from core `from` for `service`.
     void message(ServiceId service, unsigned from, const PayloadView& bytes);
+    // The loop went round: on_poll of the services that asked for it.
+    void poll();
+    bool polled() const { return !polled_.empty(); }
     // The engine stops: pending timers go.
     void stop();
 
@@ -101,6 +106,7 @@ class Services {
     std::vector<std::unique_ptr<ServiceContext>> contexts_;
     std::unique_ptr<Timer[]> timers_;
     std::vector<uint32_t> free_timers_;
+    std::vector<ServiceId> polled_;
     uint32_t generation_ = 0;
     uint16_t ephemeral_ = 0;
     bool started_ = false;

@@ -31,6 +31,7 @@ std::unique_ptr<Transport> Transport::create(const TransportSetup& setup, PortTa
     services.cores = setup.cores;
     services.service_counters = setup.service_counters;
     services.read_counters = setup.read_counters;
+    services.request_stop = setup.request_stop;
     t->services_ = std::make_unique<Services>(services, ports, t->udp_, *t->tcp_, t->wheel_, ip,
                                               counters, t->now_, bus);
     return t;
@@ -70,6 +71,7 @@ void Transport::poll() {
     wheel_.advance(now_);
     tcp_->expire(now_);
     tcp_->settle();
+    services_->poll();
 }
 
 void Transport::stop() {

@@ -44,6 +44,7 @@ struct TransportSetup {
     // Context::for_each_counter reads (empty: no counters).
     ServiceCounterTable* service_counters = nullptr;
     std::function<void(FunctionRef<void(std::string_view, uint64_t)>)> read_counters;
+    std::function<void()> request_stop;  // Context::request_stop
 };
 
 class Transport {

@@ -55,6 +55,7 @@ struct SimHost::Impl final : public ip::Output {
                     f(services[s].name + "_" + services[s].counters[c].name,
                       service_counters->read(0, s, c));
         };
+        setup.request_stop = [this] { stop_requested = true; };
         transport = flow::Transport::create(setup, ports, counters, pool.get(), builder, *this,
                                             network.now(), nullptr);
     }
@@ -171,6 +172,7 @@ struct SimHost::Impl final : public ip::Output {
     std::unique_ptr<flow::ServiceCounterTable> service_counters;
     std::unique_ptr<flow::Transport> transport;
     uint16_t next_id = 1;
+    bool stop_requested = false;
 };
 
 SimHost::SimHost(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -207,6 +209,10 @@ uint64_t SimHost::counted(std::string_view service, std::string_view counter) co
 
 uint64_t SimHost::drops(DropReason reason) const {
     return impl_->counters.drops[static_cast<std::size_t>(reason)].read();
+}
+
+bool SimHost::stop_requested() const {
+    return impl_->stop_requested;
 }
 
 unsigned SimHost::mbufs_in_use() const {
@@ -268,7 +274,9 @@ std::optional<TimePoint> SimNetwork::next_event(TimePoint limit) const {
     if (!in_flight_.empty())
         next = in_flight_.front().at;
     for (const auto& h : hosts_) {
-        const TimePoint t = h->impl_->transport->wheel().next_event();
+        TimePoint t = h->impl_->transport->wheel().next_event();
+        if (h->impl_->transport->services().polled())
+            t = std::min(t, now_ + options_.poll_interval);
         if (!next || t < *next)
             next = t;
     }

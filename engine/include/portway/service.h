@@ -136,6 +136,12 @@ class Context {
     // per-packet path.
     virtual void for_each_counter(
         FunctionRef<void(std::string_view key, uint64_t value)> f) const = 0;
+
+    // Asks the engine to stop, as SIGINT does: every core's loop ends soon
+    // after (connections end with on_closed(shutdown)). For an app whose
+    // work has an end of its own, a load generator say; a test kit host
+    // records it (SimHost::stop_requested).
+    virtual void request_stop() = 0;
 };
 
 // A service's callbacks, one instance per core. Every one has a default
@@ -149,6 +155,11 @@ class Handler {
     virtual void on_start(Context& /*context*/) {}
     // A timer from Context::schedule() fired.
     virtual void on_timer(Context& /*context*/, uint64_t /*token*/) {}
+    // Every iteration of the core's loop, for a service that asked
+    // (Service::polled): work paced by the clock finer than the timers'
+    // millisecond, such as sending at a rate. Keep it short: it runs
+    // between bursts of every other service's packets.
+    virtual void on_poll(Context& /*context*/) {}
     // A Context::post() from this service's handler on core `from`.
     virtual void on_message(Context& /*context*/, unsigned /*from*/, const PayloadView& /*bytes*/) {
     }
@@ -248,6 +259,9 @@ struct Service {
     std::function<void(OptionParser&)> add_options;
     // The service's own counters (Context::count(index)).
     std::vector<CounterSpec> counters;
+    // Handler::on_poll on every loop iteration (a load generator); off for
+    // services that only answer.
+    bool polled = false;
 };
 
 }  // namespace portway

@@ -158,6 +158,8 @@ class FakeContext final : public Context {
         for (const auto& [key, value] : engine_counters)
             f(key, value);
     }
+    void request_stop() override { stop_requested = true; }
+    bool stop_requested = false;  // request_stop() was called
     // What count() added, by counter index (0 if never counted).
     uint64_t counted(std::size_t counter) const {
         auto it = counts.find(counter);

@@ -74,6 +74,8 @@ class SimHost {
     uint64_t counted(std::string_view service, std::string_view counter) const;
     // How many packets this host dropped for `reason`.
     uint64_t drops(DropReason reason) const;
+    // A handler called Context::request_stop() (the engine would stop).
+    bool stop_requested() const;
     // Mbufs of the host's pool in use now: after traffic stops and every
     // connection is gone, back at 0.
     unsigned mbufs_in_use() const;
@@ -91,6 +93,10 @@ struct SimOptions {
     uint16_t mtu = 1500;  // larger datagrams are dropped (frag_too_big)
     uint32_t mbufs_per_host = 8192;
     TimePoint start = TimePoint() + seconds(1);
+    // How often a polled service's on_poll runs (Service::polled): the
+    // engine's loop goes round every microsecond or so; the simulation
+    // steps at least this often while such a service is hosted.
+    Nanos poll_interval = us(10);
 };
 
 class SimNetwork {
