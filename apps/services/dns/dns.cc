@@ -2,6 +2,7 @@
 
 #include <portway/cli.h>
 
+#include <cstdio>
 #include <cstring>
 #include <random>
 
@@ -174,11 +175,23 @@ void DnsHandler::on_timer(Context& ctx, uint64_t token) {
     }
 }
 
+void DnsHandler::on_start(Context& ctx) {
+    if (!config_.listen_when_zoned || config_.zones->zones().empty())
+        return;
+    Status s = ctx.udp_bind(kDnsPort);
+    if (s)
+        s = ctx.tcp_listen(kDnsPort);
+    if (!s && ctx.core() == 0)
+        std::fprintf(stderr, "dns: cannot serve port %u: %s\n", kDnsPort, s.message().c_str());
+}
+
 Service dns_service(DnsConfig config) {
     Service s;
     s.name = "dns";
-    s.udp_ports = {kDnsPort};
-    s.tcp_ports = {kDnsPort};
+    if (!config.listen_when_zoned) {
+        s.udp_ports = {kDnsPort};
+        s.tcp_ports = {kDnsPort};
+    }
     s.connection_state = ConnectionState::of<DnsHandler::Connection>();
     s.counters = stat_specs();
     if (config.zones == nullptr)
@@ -198,6 +211,7 @@ Service dns_service_with_options(DnsConfig defaults) {
     if (defaults.zones != nullptr)
         *zones = *defaults.zones;
     defaults.zones = zones;
+    defaults.listen_when_zoned = true;
     // Read when the handlers are made, after the options were parsed.
     auto settings = std::make_shared<DnsConfig>(defaults);
     auto idle_s = std::make_shared<double>(defaults.tcp_idle.to_seconds());

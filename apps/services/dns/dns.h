@@ -40,6 +40,10 @@ struct DnsConfig {
     ResponderConfig responder;
     Nanos tcp_idle = seconds(10);
     RateLimitConfig rate_limit;  // UDP only; off unless per_second is set
+    // Port 53 is taken at on_start, and only when a zone was loaded (the
+    // app's --dns-zone): an app hosting DNS among others keeps 53 closed
+    // until it serves something. Otherwise the Service lists the port.
+    bool listen_when_zoned = false;
 };
 
 class DnsHandler final : public Handler {
@@ -50,6 +54,7 @@ class DnsHandler final : public Handler {
 
     explicit DnsHandler(DnsConfig config);
 
+    void on_start(Context& ctx) override;
     void on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) override;
     void on_accepted(Context& ctx, TcpStream& stream) override;
     uint32_t on_data(Context& ctx, TcpStream& stream, const PayloadView& data) override;

@@ -1,5 +1,6 @@
 #include "http_handler.h"
 
+#include <portway/text.h>
 #include <algorithm>
 #include <cstdio>
 
@@ -18,16 +19,6 @@ uint64_t token_of(TcpStream& stream) {
     return reinterpret_cast<uintptr_t>(&stream);
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // The path of an origin-form target, percent-decoded (RFC 3986 §2.1) into
 // `out`; the query and fragment are not part of what names a file.
 bool decode_path(std::string_view target, std::vector<char>& out, std::string_view& path) {
@@ -38,8 +29,8 @@ bool decode_path(std::string_view target, std::vector<char>& out, std::string_vi
         if (c == '%') {
             if (i + 2 >= target.size())
                 return false;
-            const int hi = hex_value(target[i + 1]);
-            const int lo = hex_value(target[i + 2]);
+            const int hi = hex_digit_value(target[i + 1]);
+            const int lo = hex_digit_value(target[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return false;
             c = static_cast<char>(hi * 16 + lo);

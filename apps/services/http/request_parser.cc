@@ -1,5 +1,6 @@
 #include "request_parser.h"
 
+#include <portway/text.h>
 #include <array>
 
 namespace portway::services::http {
@@ -260,13 +261,7 @@ bool is_tchar(uint8_t c) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    }
-    return true;
+    return ascii_iequals(a, b);
 }
 
 HeadScanner::Result HeadScanner::scan(const PayloadView& data, const HttpLimits& limits) {

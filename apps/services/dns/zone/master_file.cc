@@ -1,5 +1,6 @@
 #include "master_file.h"
 
+#include <portway/text.h>
 #include <cctype>
 #include <fstream>
 #include <memory>
@@ -24,17 +25,6 @@ struct Record {
     std::vector<uint8_t> rdata;
     ZoneBuilder::Source source;
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::toupper(static_cast<unsigned char>(a[i])) !=
-            std::toupper(static_cast<unsigned char>(b[i])))
-            return false;
-    }
-    return true;
-}
 
 bool read_file(const std::string& path, std::string& out) {
     std::ifstream in(path, std::ios::binary);
@@ -90,12 +80,13 @@ class Parser {
                         return at(e.line) + "bad TTL '" + t[i].text + "'";
                     ttl = v;
                     ++i;
-                } else if (!klass && iequals(t[i].text, "IN")) {
+                } else if (!klass && ascii_iequals(t[i].text, "IN")) {
                     klass = true;
                     ++i;
                 } else if (!klass &&
-                           (iequals(t[i].text, "CH") || iequals(t[i].text, "HS") ||
-                            (t[i].text.size() > 5 && iequals(t[i].text.substr(0, 5), "CLASS")))) {
+                           (ascii_iequals(t[i].text, "CH") || ascii_iequals(t[i].text, "HS") ||
+                            (t[i].text.size() > 5 &&
+                             ascii_iequals(t[i].text.substr(0, 5), "CLASS")))) {
                     return at(e.line) + "class " + t[i].text + " is not served (only IN)";
                 }
             }
@@ -150,7 +141,7 @@ class Parser {
     std::string directive_body(const Entry& e, const std::string& file, Name& origin,
                                unsigned depth, bool& placed) {
         const auto& t = e.tokens;
-        if (iequals(t[0].text, "$ORIGIN")) {
+        if (ascii_iequals(t[0].text, "$ORIGIN")) {
             if (t.size() != 2)
                 return "$ORIGIN takes one domain name";
             Name n;
@@ -159,7 +150,7 @@ class Parser {
             origin = n;
             return {};
         }
-        if (iequals(t[0].text, "$TTL")) {
+        if (ascii_iequals(t[0].text, "$TTL")) {
             uint32_t v = 0;
             if (t.size() != 2)
                 return "$TTL takes one TTL";
@@ -168,7 +159,7 @@ class Parser {
             default_ttl = v;
             return {};
         }
-        if (iequals(t[0].text, "$INCLUDE")) {
+        if (ascii_iequals(t[0].text, "$INCLUDE")) {
             if (t.size() < 2 || t.size() > 3)
                 return "$INCLUDE takes a file name and an optional origin";
             if (depth >= kMaxIncludeDepth)

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <portway/text.h>
 #include <cctype>
 #include <cstring>
 
@@ -23,17 +24,6 @@ constexpr Mnemonic kTypes[] = {
     {"SRV", type::SRV},   {"CAA", type::CAA},   {"ANY", type::ANY},     {"OPT", type::OPT},
     {"AXFR", type::AXFR}, {"IXFR", type::IXFR},
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::toupper(static_cast<unsigned char>(a[i])) !=
-            std::toupper(static_cast<unsigned char>(b[i])))
-            return false;
-    }
-    return true;
-}
 
 void put16(std::vector<uint8_t>& out, uint16_t v) {
     out.push_back(static_cast<uint8_t>(v >> 8));
@@ -103,16 +93,6 @@ std::string character_string(const Token& t, std::vector<uint8_t>& out) {
     return {};
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // RFC 3597 §5: \# <length> <hex>... (the hex may be split by blanks).
 std::string generic(std::span<const Token> t, std::vector<uint8_t>& out) {
     if (t.size() < 2)
@@ -129,8 +109,8 @@ std::string generic(std::span<const Token> t, std::vector<uint8_t>& out) {
         return "RFC 3597 length " + std::to_string(length) + " but " +
                std::to_string(hex.size() / 2) + " bytes of hex";
     for (std::size_t i = 0; i < hex.size(); i += 2) {
-        const int hi = hex_digit(hex[i]);
-        const int lo = hex_digit(hex[i + 1]);
+        const int hi = hex_digit_value(hex[i]);
+        const int lo = hex_digit_value(hex[i + 1]);
         if (hi < 0 || lo < 0)
             return "bad hex digit in '" + hex + "'";
         out.push_back(static_cast<uint8_t>(hi << 4 | lo));
@@ -142,10 +122,10 @@ std::string generic(std::span<const Token> t, std::vector<uint8_t>& out) {
 
 std::optional<uint16_t> type_from_text(std::string_view text) {
     for (const auto& m : kTypes) {
-        if (iequals(text, m.text))
+        if (ascii_iequals(text, m.text))
             return m.type;
     }
-    if (text.size() > 4 && iequals(text.substr(0, 4), "TYPE")) {
+    if (text.size() > 4 && ascii_iequals(text.substr(0, 4), "TYPE")) {
         uint64_t v = 0;
         if (parse_uint(text.substr(4), v) && v <= 65535)
             return static_cast<uint16_t>(v);

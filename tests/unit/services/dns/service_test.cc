@@ -3,6 +3,8 @@
 // the idle timeout, and the counters it publishes.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "../../../../apps/services/dns/dns.h"
 #include "dns_test_util.h"
 #include "portway/cli.h"
@@ -66,6 +68,26 @@ TEST_F(DnsHandlerTest, ServiceServesPort53OnBothAndDeclaresCounters) {
     EXPECT_EQ(service.tcp_ports, std::vector<uint16_t>{53});
     EXPECT_EQ(service.counters.size(), kStatCount);
     EXPECT_EQ(service.counters.front().name, "queries_udp");
+}
+
+// Hosted with its options (the portway app), DNS takes port 53 only once a
+// zone was loaded: without --dns-zone the port stays closed.
+TEST_F(DnsHandlerTest, WithOptionsPort53OpensOnlyForAZone) {
+    const Service hosted = dns_service_with_options();
+    EXPECT_TRUE(hosted.udp_ports.empty());
+    EXPECT_TRUE(hosted.tcp_ports.empty());
+    auto idle = hosted.make_handler(0);
+    testkit::FakeContext no_zone;
+    idle->on_start(no_zone);
+    EXPECT_TRUE(no_zone.udp_ports.empty());
+    EXPECT_TRUE(no_zone.tcp_ports.empty());
+
+    DnsConfig zoned = config;
+    zoned.listen_when_zoned = true;
+    DnsHandler serving(zoned);
+    serving.on_start(ctx);
+    EXPECT_EQ(ctx.udp_ports, std::set<uint16_t>{53});
+    EXPECT_EQ(ctx.tcp_ports, std::set<uint16_t>{53});
 }
 
 TEST_F(DnsHandlerTest, UdpQueryAnsweredToItsSender) {
