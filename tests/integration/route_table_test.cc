@@ -14,6 +14,14 @@
 namespace portway::ip {
 namespace {
 
+// The sanitizer build (scripts/test's sanitize suite) runs several times
+// slower; the one-second bound is for the build users run.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 Ipv4Address a(const char* s) {
     return *Ipv4Address::parse(s);
 }
@@ -134,7 +142,7 @@ TEST(RouteTable, MillionRoutesLoadInUnderASecond) {
     ASSERT_TRUE(t.ok()) << t.error();
     EXPECT_EQ(t->routes().size(), 1'000'001u);
     EXPECT_EQ(t->hop(t->hop_index(a("1.2.3.4"))).gateway, a("198.18.0.5"));  // route 0x203
-    EXPECT_LT(cpu_s, 1.0);
+    EXPECT_LT(cpu_s, kSanitized ? 4.0 : 1.0);
     std::printf("1,000,001 routes read and loaded in %.3f s of CPU\n", cpu_s);
 }
 

@@ -57,7 +57,7 @@ const char* kZone = "$ORIGIN example.test.\n$TTL 60\n@ SOA ns hm 1 1 1 1 1\nhost
 
 Bytes with_cookie(Bytes q, std::span<const uint8_t> cookie) {
     // The query ends with an empty OPT: give it a COOKIE option.
-    q.resize(q.size() - 2);
+    q.erase(q.end() - 2, q.end());
     put16(q, static_cast<uint16_t>(4 + cookie.size()));
     put16(q, kCookieOption);
     put16(q, static_cast<uint16_t>(cookie.size()));

@@ -3,12 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace portway::services::http {
 namespace {
 
-std::span<const uint8_t> bytes(const std::string& s) {
+std::span<const uint8_t> bytes(std::string_view s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
@@ -19,8 +20,9 @@ struct Parsed {
     uint32_t consumed = 0;
 };
 
-// Scans and parses a whole head the way the handler does.
-Parsed parse(const std::string& text, const HttpLimits& limits = {}) {
+// Scans and parses a whole head the way the handler does. The request's
+// views point into `text`, so it must outlive the result: a literal does.
+Parsed parse(std::string_view text, const HttpLimits& limits = {}) {
     Parsed p;
     HeadScanner scanner;
     const PayloadView view(bytes(text));
