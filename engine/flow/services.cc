@@ -1,5 +1,7 @@
 #include "flow/services.h"
 
+#include <rte_random.h>
+
 #include "rss.h"
 
 namespace portway::flow {
@@ -116,8 +118,13 @@ class Services::ServiceContext final : public Context {
             return nullptr;
         }
         const Binding me = Binding::socket(id_, owner_.setup_.core);
+        // RFC 6056 §3.3.1 (Algorithm 1): a random start, then the next free
+        // port. A client port an off-path attacker cannot guess is half of
+        // what makes a DNS answer hard to spoof (RFC 5452 §9.2).
+        const auto start = static_cast<uint32_t>(rte_rand_max(kEphemeralCount));
         for (uint32_t tries = 0; tries < kEphemeralCount; ++tries) {
-            const uint16_t port = owner_.next_ephemeral();
+            const auto port =
+                static_cast<uint16_t>(kEphemeralFirst + (start + tries) % kEphemeralCount);
             if (remote != nullptr && owner_.setup_.cores > 1 &&
                 rss_owner(rss_hash(remote->address.value(), local.value(), remote->port, port),
                           owner_.setup_.cores) != owner_.setup_.core)
@@ -171,9 +178,6 @@ Services::Services(const ServicesSetup& setup, PortTable& ports, udp::UdpLayer& 
         timers_[i].timer.set_callback(&Services::on_timer, &timers_[i]);
         free_timers_.push_back(i);
     }
-    // Each core starts its ephemeral search elsewhere, so cores opening
-    // sockets at once rarely try the same port.
-    ephemeral_ = static_cast<uint16_t>((setup.core * 4099u) % kEphemeralCount);
     udp_.set_close_hook(&Services::on_socket_closed, this);
 }
 
@@ -183,12 +187,6 @@ Services::~Services() {
 
 Context& Services::context(ServiceId service) {
     return *contexts_[service];
-}
-
-uint16_t Services::next_ephemeral() {
-    const auto port = static_cast<uint16_t>(kEphemeralFirst + ephemeral_);
-    ephemeral_ = static_cast<uint16_t>((ephemeral_ + 1) % kEphemeralCount);
-    return port;
 }
 
 void Services::start() {

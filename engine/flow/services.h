@@ -91,7 +91,6 @@ class Services {
 
     static void on_timer(void* context, TimePoint now);
     static void on_socket_closed(void* context, const udp::Socket& socket);
-    uint16_t next_ephemeral();
 
     ServicesSetup setup_;
     PortTable& ports_;
@@ -108,7 +107,6 @@ class Services {
     std::vector<uint32_t> free_timers_;
     std::vector<ServiceId> polled_;
     uint32_t generation_ = 0;
-    uint16_t ephemeral_ = 0;
     bool started_ = false;
 };
 

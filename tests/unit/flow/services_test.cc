@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -222,6 +223,28 @@ TEST(ServicePorts, APortAnotherServiceHoldsIsRefusedWithItsName) {
 }
 
 // ---- UDP client sockets ----
+
+TEST(ServiceUdpClients, PortsAreChosenAtRandom) {
+    // RFC 6056 §3.3.1: not the next port each time, so an off-path attacker
+    // cannot guess where the answer to a query goes (RFC 5452 §9.2).
+    TwoHosts t({});
+    Context& ctx = t.peer_context();
+    std::set<uint16_t> ports;
+    int successors = 0;
+    uint16_t last = 0;
+    for (int i = 0; i < 64; ++i) {
+        UdpSocket* s = ctx.udp_open({kServer, 53});
+        ASSERT_NE(s, nullptr);
+        const uint16_t port = s->local().port;
+        EXPECT_GE(port, 49152);
+        successors += port == last + 1 ? 1 : 0;
+        last = port;
+        ports.insert(port);
+        s->close();  // the same port is free for the next one
+    }
+    EXPECT_GT(ports.size(), 56u);
+    EXPECT_LT(successors, 4);
+}
 
 TEST(ServiceUdpClients, ConnectedAndUnconnectedSocketsGetTheirReplies) {
     // The server side echoes (reflect) on 7.
