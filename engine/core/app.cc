@@ -322,6 +322,8 @@ int run_app(int argc, char** argv, App& app) {
     Options options;
     if (const auto code = parse_options(argc, argv, app, options))
         return *code;
+    if (app.size_pools)
+        app.size_pools(options.config);
     EalPlan plan;
     if (const auto code = plan_cores_and_eal(options, app, plan))
         return *code;

@@ -95,7 +95,9 @@ Expected<std::unique_ptr<Engine>> Engine::create(const RuntimeConfig& config,
         caps.push_back(*c);
     }
     for (auto& [socket, n] : need) {
-        n += uint64_t{nb_workers} * config.mbuf_cache * 3 / 2 + config.extra_mbufs;
+        n += uint64_t{nb_workers} *
+                 (uint64_t{config.mbuf_cache} * 3 / 2 + config.held_mbufs_per_worker) +
+             config.extra_mbufs;
         const unsigned size = round_pool_size(n);
         char name[RTE_MEMPOOL_NAMESIZE];
         std::snprintf(name, sizeof(name), "pw%u_s%d", next_pool_serial(), socket);

@@ -23,6 +23,12 @@ int serve(int argc, char** argv, std::vector<Service> services, ServeOptions opt
         if (options.add_options)
             options.add_options(parser);
     };
+    // Reassembly holds up to --frag-mbufs fragments per core: the pools
+    // carry them on top of what RX needs, so a fragment flood cannot leave
+    // the port without buffers to receive into.
+    app.size_pools = [&](RuntimeConfig& runtime) {
+        runtime.held_mbufs_per_worker += stack_config.frag_mbufs;
+    };
     app.prepare = [&](Engine& engine) -> Status {
         if (stack_config.addresses.empty())
             stack_config.addresses.push_back(options.default_address);

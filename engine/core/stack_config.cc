@@ -50,6 +50,14 @@ void register_tcp_options(OptionParser& parser, TcpConfig& tcp) {
         &tcp.initial_window_segments);
     parser.add_seconds("--tcp-rto-min", "smallest retransmission timeout (default 0.2)",
                        &tcp.rto_min_s);
+    // RFC 9293 §3.8.3: R2 must allow at least 100 s (15 back-offs from the
+    // 0.2 s floor take about 15 minutes, as Linux's tcp_retries2).
+    parser.add_uint("--tcp-retries", "N",
+                    "data retransmissions before a connection is given up (default 15)", 1, 64,
+                    [&tcp](uint64_t v) { tcp.retries = static_cast<uint32_t>(v); });
+    parser.add_uint("--tcp-syn-retries", "N",
+                    "SYN and SYN-ACK retransmissions before giving up (default 6)", 1, 64,
+                    [&tcp](uint64_t v) { tcp.syn_retries = static_cast<uint32_t>(v); });
     parser.add_seconds("--tcp-delayed-ack", "delayed ACK timeout (default 0.04)",
                        &tcp.delayed_ack_s);
     parser.add_seconds("--tcp-time-wait", "TIME-WAIT duration, 2*MSL (default 60)",

@@ -84,6 +84,13 @@ Expected<std::unique_ptr<Stack>> Stack::create(const StackConfig& config, Engine
         return Error{"the stack needs an address (--ip ADDR/PREFIX)"};
     if (Status s = check_tcp_memory(config.tcp, engine.workers().size()); !s)
         return Error{s.message()};
+    // Fragments are RX buffers: unless the pools were sized for what
+    // reassembly keeps, a flood of incomplete datagrams leaves RX none.
+    if (engine.config().held_mbufs_per_worker < config.frag_mbufs)
+        return Error{"reassembly may hold " + std::to_string(config.frag_mbufs) +
+                     " mbufs per worker (--frag-mbufs) but the pools were sized for " +
+                     std::to_string(engine.config().held_mbufs_per_worker) +
+                     " (RuntimeConfig::held_mbufs_per_worker)"};
 
     std::vector<ip::Route> routes;
     for (std::size_t i = 0; i < engine.ports().size(); ++i) {

@@ -392,10 +392,28 @@ TEST_F(ReplyServiceTest, NoReplyGoesTo0000) {
     EXPECT_FALSE(receive(std::chrono::milliseconds(50)));
 }
 
+TEST(StackServices, PoolsNotSizedForReassemblyAreRefused) {
+    // Fragments are RX buffers: a pool without room for what reassembly
+    // holds would let a flood of incomplete datagrams starve RX.
+    RingPort port = make_ring_port("unsized");
+    RuntimeConfig rc;
+    rc.extra_mbufs = 1024;
+    auto engine = Engine::create(rc, {port.port_id}, {1});
+    ASSERT_TRUE(engine.ok());
+    StackConfig sc;
+    sc.addresses.push_back(*Ipv4Prefix::parse("198.18.0.2/24"));
+    auto stack = Stack::create(sc, **engine);
+    ASSERT_FALSE(stack.ok());
+    EXPECT_EQ(stack.error(),
+              "reassembly may hold 4096 mbufs per worker (--frag-mbufs) but the pools were "
+              "sized for 0 (RuntimeConfig::held_mbufs_per_worker)");
+}
+
 TEST(StackServices, ConflictingPortsAreRefused) {
     RingPort port = make_ring_port("conflict");
     RuntimeConfig rc;
     rc.extra_mbufs = 1024;
+    rc.held_mbufs_per_worker = StackConfig{}.frag_mbufs;
     auto engine = Engine::create(rc, {port.port_id}, {1});
     ASSERT_TRUE(engine.ok());
     StackConfig sc;

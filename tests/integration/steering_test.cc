@@ -119,6 +119,7 @@ class SteeringTest : public ::testing::Test {
         rc.tx_descriptors = 512;
         rc.extra_mbufs = 4096;
         rc.mbuf_cache = 32;
+        rc.held_mbufs_per_worker = StackConfig{}.frag_mbufs;
         auto engine = Engine::create(rc, {port_.port_id}, {1, 2});
         ASSERT_TRUE(engine.ok()) << engine.error();
         engine_ = std::move(*engine);

@@ -24,6 +24,9 @@ struct App {
     std::vector<std::string> default_vdevs;  // when the user names no device
     // Adds the app's own options.
     std::function<void(OptionParser&)> add_options;
+    // Once the options are parsed, before the pools are made: adds what the
+    // app's own consumers hold (RuntimeConfig::held_mbufs_per_worker).
+    std::function<void(RuntimeConfig&)> size_pools;
     // Checks the engine (ports, workers) before launch.
     std::function<Status(Engine&)> prepare;
     Engine::StageFactory make_stage;

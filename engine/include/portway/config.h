@@ -19,6 +19,11 @@ struct RuntimeConfig {
     uint16_t tx_descriptors = 1024;  // per TX queue; 0 = the driver's preference
     uint32_t extra_mbufs = 8192;     // per pool, beyond rings and in-flight bursts
     uint16_t mbuf_cache = 256;       // per-lcore mempool cache
+    // What each worker's own consumers may hold at most (IPv4 reassembly,
+    // say): added to every pool, so that a flood they buffer can never take
+    // the mbufs RX needs to refill its descriptors. The app sets it from its
+    // stack's budgets (App::size_pools); not an option of its own.
+    uint32_t held_mbufs_per_worker = 0;
     uint16_t mbuf_data_room = 2048;  // bytes of packet data per mbuf (plus headroom)
     unsigned workers = 0;            // 0 = one per physical core in the hwloc plan
     bool idle_backoff = false;       // sleep progressively on idle polls
