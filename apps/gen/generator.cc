@@ -31,7 +31,7 @@ void Generator::begin(Context& ctx) {
     phase_ = Phase::run;
     began_ = ctx.now();
     if (options_.duration_s > 0)
-        deadline_ = began_ + Nanos(static_cast<uint64_t>(options_.duration_s * 1e9));
+        deadline_ = began_ + from_seconds(options_.duration_s);
     stats_.began_ns.store(began_.ns(), std::memory_order_relaxed);
     if (core_ == 0) {
         last_report_ = began_;

@@ -1,5 +1,7 @@
 #include "portway/stack_config.h"
 
+#include <cstdio>
+
 namespace portway {
 
 namespace {
@@ -58,6 +60,26 @@ void register_tcp_options(OptionParser& parser, TcpConfig& tcp) {
     parser.add_uint("--tcp-syn-retries", "N",
                     "SYN and SYN-ACK retransmissions before giving up (default 6)", 1, 64,
                     [&tcp](uint64_t v) { tcp.syn_retries = static_cast<uint32_t>(v); });
+    // RFC 9293 §3.8.4: off by default; when on, two hours unless told.
+    parser.add_value(
+        "--tcp-keepalive", "IDLE[,INTERVAL[,PROBES]]",
+        "keep-alive probes after IDLE seconds of silence, every INTERVAL (75), PROBES (9) before "
+        "giving up, for services that set none (default off)",
+        [&tcp](std::string_view v) -> std::string {
+            double idle = 0, interval = 75;
+            unsigned probes = 9;
+            const std::string text(v);
+            char tail = 0;
+            const int n =
+                std::sscanf(text.c_str(), "%lf,%lf,%u%c", &idle, &interval, &probes, &tail);
+            if (n < 1 || n > 3 || !(idle > 0) || !(interval > 0) || probes == 0 || probes > 1000)
+                return "expected IDLE[,INTERVAL[,PROBES]] in seconds, e.g. 7200,75,9, got '" +
+                       text + "'";
+            tcp.keepalive_idle_s = idle;
+            tcp.keepalive_interval_s = interval;
+            tcp.keepalive_probes = probes;
+            return {};
+        });
     parser.add_seconds("--tcp-delayed-ack", "delayed ACK timeout (default 0.04)",
                        &tcp.delayed_ack_s);
     parser.add_seconds("--tcp-time-wait", "TIME-WAIT duration, 2*MSL (default 60)",

@@ -34,7 +34,7 @@ TimePoint time_of(uint64_t tsc, uint64_t tsc_hz) {
 }
 
 ip::NeighborConfig neighbor_config(const StackConfig& c) {
-    return {c.arp_entries, Nanos(static_cast<uint64_t>(c.arp_reachable_s * 1e9)), seconds(1), 3};
+    return {c.arp_entries, from_seconds(c.arp_reachable_s), seconds(1), 3};
 }
 
 }  // namespace
@@ -44,7 +44,7 @@ std::unique_ptr<CoreStack> CoreStack::create(const Stack& stack, Worker& worker)
     ip::ReassemblyConfig frag;
     frag.max_datagrams = c.frag_datagrams;
     frag.max_mbufs = c.frag_mbufs;
-    frag.timeout = Nanos(static_cast<uint64_t>(c.frag_timeout_s * 1e9));
+    frag.timeout = from_seconds(c.frag_timeout_s);
     auto reassembler = ip::Reassembler::create(
         frag, static_cast<int>(rte_lcore_to_socket_id(worker.lcore())),
         [](void* ctx, rte_mbuf* m, DropReason reason) {

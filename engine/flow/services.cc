@@ -168,7 +168,7 @@ Services::Services(const ServicesSetup& setup, PortTable& ports, udp::UdpLayer& 
             polled_.push_back(static_cast<ServiceId>(i));
         contexts_.push_back(std::make_unique<ServiceContext>(*this, static_cast<ServiceId>(i)));
         tcp_services.push_back({handlers_.back().get(), contexts_.back().get(), s.max_connections,
-                                s.connection_state});
+                                s.connection_state, s.tcp_keepalive});
     }
     tcp_.set_services(std::move(tcp_services));
     free_timers_.reserve(setup.max_timers);

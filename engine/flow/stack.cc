@@ -155,6 +155,11 @@ Status Stack::add_service(Service service) {
     const auto id = static_cast<flow::ServiceId>(services_.size());
     if (Status s = port_table_->bind(id, bindings, service_names_); !s)
         return Status::error("service " + service.name + ": " + s.message());
+    if (!service.tcp_keepalive.enabled() && config_.tcp.keepalive_idle_s > 0) {
+        service.tcp_keepalive = {from_seconds(config_.tcp.keepalive_idle_s),
+                                 from_seconds(config_.tcp.keepalive_interval_s),
+                                 config_.tcp.keepalive_probes};
+    }
     service_names_.push_back(service.name);
     services_.push_back(std::move(service));
     return {};

@@ -80,6 +80,8 @@ void Connection::init(ConnectionHost& host, const FourTuple& tuple, Handler* han
     rtx_timer_.bind<&Connection::on_retransmit_timer>(this);
     delack_timer_.bind<&Connection::on_delayed_ack_timer>(this);
     lost_rxt_timer_.bind<&Connection::on_lost_retransmit_timer>(this);
+    keepalive_timer_.bind<&Connection::on_keepalive_timer>(this);
+    keepalive_probes_ = 0;
     // RFC 7323 §5.4: a per-connection TSval offset, so timestamps do not
     // reveal the clock.
     ts_offset_ = host.ts_offset(tuple);
@@ -201,6 +203,8 @@ void Connection::enter_established() {
     if (syn_tries_ > 0)
         rto_.on_established_after_syn_timeout();
     syn_tries_ = 0;
+    if (const TcpKeepalive* k = host_->keepalive(service_); k != nullptr)
+        host_->wheel().schedule(keepalive_timer_, host_->now() + k->idle);
     host_->on_established(*this);
     if (handler_ == nullptr)
         return;
@@ -505,6 +509,43 @@ void Connection::persist_probe() {
     host_->wheel().schedule(rtx_timer_, host_->now() + wait);
 }
 
+void Connection::on_keepalive_timer(TimePoint) {
+    // RFC 9293 §3.8.4. The timer is not moved on every segment: when it
+    // fires it looks at when the peer was last heard and waits again from
+    // there.
+    if (released() || (state_ != TcpState::established && state_ != TcpState::close_wait))
+        return;
+    const TcpKeepalive* k = host_->keepalive(service_);
+    if (k == nullptr)
+        return;
+    const TimePoint now = host_->now();
+    if (keepalive_probes_ > 0 && last_heard_ > keepalive_sent_at_)
+        keepalive_probes_ = 0;  // answered
+    if (keepalive_probes_ == 0 && now - last_heard_ < k->idle) {
+        host_->wheel().schedule(keepalive_timer_, last_heard_ + k->idle);
+        return;
+    }
+    if (snd_una_ != snd_max_ || persisting_) {
+        // Retransmission or the persist timer watches the peer already.
+        keepalive_probes_ = 0;
+        host_->wheel().schedule(keepalive_timer_, now + k->idle);
+        return;
+    }
+    if (keepalive_probes_ >= k->probes) {
+        host_->note(ConnectionHost::Event::keepalive_timeout);
+        send_rst(snd_nxt_);
+        finish(TcpCloseReason::timeout);
+        return;
+    }
+    // "SEG.SEQ = SND.NXT-1", no data: outside the peer's window, so it must
+    // answer with an ACK (RFC 9293 §3.8.4; as Linux, BSD and smoltcp send).
+    send_segment(snd_una_ - 1, 0, 0, true);
+    host_->note(ConnectionHost::Event::keepalive_probe);
+    ++keepalive_probes_;
+    keepalive_sent_at_ = now;
+    host_->wheel().schedule(keepalive_timer_, now + k->interval);
+}
+
 // ---- the end ----
 
 void Connection::enter_time_wait() {
@@ -517,6 +558,7 @@ void Connection::finish(TcpCloseReason reason) {
     host_->wheel().cancel(rtx_timer_);
     host_->wheel().cancel(delack_timer_);
     host_->wheel().cancel(lost_rxt_timer_);
+    host_->wheel().cancel(keepalive_timer_);
     state_ = TcpState::closed;
     if (app_knows_ && handler_ != nullptr) {
         // on_closed once the handler has heard what came before; the host

@@ -117,8 +117,11 @@ class ConnectionHost {
     // the same for a connection opened from a SYN cookie as for its SYN-ACK.
     virtual uint32_t ts_offset(const FourTuple& tuple) const = 0;
     // Retransmissions and timeouts, for the core's counters.
-    enum class Event : uint8_t { retransmit, timeout };
+    enum class Event : uint8_t { retransmit, timeout, keepalive_probe, keepalive_timeout };
     virtual void note(Event /*event*/) {}
+    // The keep-alive settings of a service's connections (Service::
+    // tcp_keepalive); null when it has none.
+    virtual const TcpKeepalive* keepalive(uint16_t /*service*/) const { return nullptr; }
     // The core's pools of buffers and tracker storage (tcp_memory.h).
     virtual TcpMemory& memory() = 0;
     // The application's send found no free send buffer: the host calls
@@ -277,6 +280,7 @@ class Connection final : public TcpStream {
     void on_retransmit_timer(TimePoint now);
     void on_delayed_ack_timer(TimePoint now);
     void on_lost_retransmit_timer(TimePoint now);
+    void on_keepalive_timer(TimePoint now);
     void arm_lost_retransmit_timer();
     void retransmission_timeout();
     void persist_probe();
@@ -388,7 +392,10 @@ class Connection final : public TcpStream {
     SeqRange dsack_{};
     ReassemblyTracker reassembly_;
     SackScoreboard scoreboard_;
-    core::Timer lost_rxt_timer_;  // a retransmission in recovery that was lost too
+    core::Timer lost_rxt_timer_;     // a retransmission in recovery that was lost too
+    core::Timer keepalive_timer_;    // armed only for a service with keep-alive
+    TimePoint keepalive_sent_at_;    // the last keep-alive probe
+    uint32_t keepalive_probes_ = 0;  // unanswered, in a row
     uint32_t persist_backoff_ = 0;
     TimePoint last_heard_;          // the last acceptable segment from the peer
     uint32_t lost_rxt_streak_ = 0;  // lost retransmissions of SND.UNA in a row

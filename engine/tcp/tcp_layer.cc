@@ -19,10 +19,6 @@ uint8_t window_shift_for(uint32_t buffer) {
     return shift;
 }
 
-Nanos from_seconds(double s) {
-    return Nanos(static_cast<uint64_t>(s * 1e9));
-}
-
 constexpr uint16_t kEphemeralFirst = 49152;  // RFC 6335 §6: the dynamic range
 
 }  // namespace

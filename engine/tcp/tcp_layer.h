@@ -62,6 +62,7 @@ struct TcpService {
     Context* context = nullptr;
     uint32_t max_connections = 0;  // established and closing; 0 = the core's limit
     ConnectionState state;
+    TcpKeepalive keepalive;
 };
 
 class TcpLayer final : public ConnectionHost {
@@ -111,7 +112,26 @@ class TcpLayer final : public ConnectionHost {
     void transmit(const Connection& c, const SegmentOut& segment) override;
     void count(DropReason reason) override { counters_.drop(reason); }
     void note(Event event) override {
-        (event == Event::retransmit ? tcp_.retransmits : tcp_.timeouts).inc();
+        switch (event) {
+            case Event::retransmit:
+                tcp_.retransmits.inc();
+                break;
+            case Event::timeout:
+                tcp_.timeouts.inc();
+                break;
+            case Event::keepalive_probe:
+                tcp_.keepalive_probes.inc();
+                break;
+            case Event::keepalive_timeout:
+                tcp_.keepalive_timeouts.inc();
+                break;
+        }
+    }
+    const TcpKeepalive* keepalive(uint16_t service) const override {
+        if (service >= service_state_.size())
+            return nullptr;
+        const TcpKeepalive& k = service_state_[service].service.keepalive;
+        return k.enabled() ? &k : nullptr;
     }
     uint32_t ts_offset(const FourTuple& tuple) const override {
         return static_cast<uint32_t>(tuple_hash(secret_, tuple, 0x7473 /* "ts" */, 0));

@@ -13,6 +13,10 @@
   vanished-peer: a kernel client whose every segment to it is then dropped
   (nft in the namespace): the engine's retransmissions give up after
   --tcp-retries back-offs, the connection is freed, pools at baseline.
+  keepalive: with --tcp-keepalive 1,0.5,3 a kernel client that stays
+  silent but answers keeps its connection (Linux answers every probe);
+  once nft drops what the engine sends it, three probes go unanswered and
+  the connection is reset and freed (tcp_keepalive_timeouts).
   connection-table-full: with --tcp-connections 32, 40 kernel clients: 32
   echo byte-exact, the rest are refused and counted (tcp_conn_limit), and
   the 32 are unharmed.
@@ -150,6 +154,29 @@ def vanished_peer(r: pi.Results, binary: str) -> None:
         pi.check_stopped_clean(r, eng, "vanished-peer-")
 
 
+def keepalive(r: pi.Results, binary: str) -> None:
+    with pi.Engine(binary, "faultka", app_args=["--tcp-keepalive", "1,0.5,3"], max_seconds=60) as eng:
+        with eng.netns():
+            s = socket.create_connection((pi.ENGINE_IP, 7), timeout=5)
+        time.sleep(4)  # idle: a probe each second, each answered by the kernel
+        stats = eng.stats()
+        r.check("keepalive-answered-probes-keep-it", stats.get("tcp_connections") == 1
+                and stats.get("tcp_keepalive_probes", 0) >= 3 and stats.get("tcp_keepalive_timeouts", 0) == 0,
+                f"connections {stats.get('tcp_connections')}, probes {stats.get('tcp_keepalive_probes')}, "
+                f"timeouts {stats.get('tcp_keepalive_timeouts')}")
+        eng.nft(f"table inet silent {{\n chain in {{\n  type filter hook input priority 0;\n"
+                f"  iifname \"{eng.iface}\" drop\n }}\n}}\n")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and eng.stats().get("tcp_connections", 1) != 0:
+            time.sleep(0.2)
+        stats = eng.stats()
+        r.check("keepalive-unanswered-probes-free-it", stats.get("tcp_connections", 1) == 0
+                and stats.get("tcp_keepalive_timeouts", 0) == 1,
+                f"connections {stats.get('tcp_connections')}, timeouts {stats.get('tcp_keepalive_timeouts')}")
+        s.close()
+        pi.check_stopped_clean(r, eng, "keepalive-")
+
+
 def connection_table_full(r: pi.Results, binary: str) -> None:
     limit, clients = 32, 40
     with pi.Engine(binary, "faultfull", app_args=["--tcp-connections", str(limit), "--tcp-backlog", "64"],
@@ -199,6 +226,7 @@ def main(r: pi.Results) -> None:
     fragment_flood(r, binary, rx_signal=True)
     link_down_up(r, binary)
     vanished_peer(r, binary)
+    keepalive(r, binary)
     connection_table_full(r, binary)
 
 

@@ -219,7 +219,7 @@ Service dns_service_with_options(DnsConfig defaults) {
     Service s = dns_service(defaults);
     s.make_handler = [settings, idle_s, rrl](unsigned) {
         DnsConfig c = *settings;
-        c.tcp_idle = Nanos(static_cast<uint64_t>(*idle_s * 1e9));
+        c.tcp_idle = from_seconds(*idle_s);
         c.rate_limit = *rrl;
         return std::make_unique<DnsHandler>(std::move(c));
     };

@@ -30,7 +30,7 @@ std::function<std::string(std::string_view)> seconds_into(Nanos& target) {
         double s = 0;
         if (!parse_double(v, s) || s <= 0 || s > 86400)
             return "expected seconds in (0, 86400], got '" + std::string(v) + "'";
-        target = Nanos(static_cast<uint64_t>(s * 1e9));
+        target = from_seconds(s);
         return {};
     };
 }

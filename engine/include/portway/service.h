@@ -244,6 +244,20 @@ struct CounterSpec {
     std::string help;
 };
 
+// TCP keep-alive (RFC 9293 §3.8.4): off unless `idle` is set. A connection
+// that has heard nothing from its peer for `idle`, with nothing of its own
+// unacknowledged, sends a probe (an ACK one below SND.UNA, which the peer
+// must answer); `probes` unanswered, `interval` apart, and it is reset and
+// closed with TcpCloseReason::timeout. The RFC wants the idle time no less
+// than two hours by default; a service that sets it says how soon it must
+// know that a silent peer is gone.
+struct TcpKeepalive {
+    Nanos idle{};  // 0: off
+    Nanos interval = seconds(75);
+    uint32_t probes = 9;
+    bool enabled() const { return idle.count() != 0; }
+};
+
 struct Service {
     std::string name;
     std::vector<uint16_t> udp_ports;  // served from the start, on every core
@@ -254,6 +268,8 @@ struct Service {
     ConnectionState connection_state;
     // Established connections of this service per core; 0 = the core's limit.
     uint32_t max_connections = 0;
+    // Keep-alive probes on this service's connections (off by default).
+    TcpKeepalive tcp_keepalive;
     // Options the service adds to the command line of the app hosting it
     // (serve()); parsed before make_handler is called.
     std::function<void(OptionParser&)> add_options;

@@ -43,6 +43,11 @@ struct TcpConfig {
     // gone, and the connection with it (RFC 9293 §3.8.6.1 lets probing go
     // on while the receiver answers, not forever into silence).
     double persist_timeout_s = 300.0;
+    // Keep-alive (RFC 9293 §3.8.4) for every service that sets none of its
+    // own (Service::tcp_keepalive): off (0) unless asked for.
+    double keepalive_idle_s = 0.0;
+    double keepalive_interval_s = 75.0;
+    uint32_t keepalive_probes = 9;
     uint32_t challenge_acks_per_s = 10;  // per connection (RFC 5961 §7)
     uint32_t reassembly_ranges = 32;     // out-of-order holes tracked per connection
     // Lent to connections while they hold data, given back when drained:

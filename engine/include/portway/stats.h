@@ -61,7 +61,9 @@ struct QueueCounters {
     X(resets_sent, "RST segments sent")                                    \
     X(retransmits, "segments sent again (fast, SACK-driven, RTO or RACK)") \
     X(timeouts, "retransmission timeouts")                                 \
-    X(time_wait_evicted, "TIME-WAIT entries reused early (table full)")
+    X(time_wait_evicted, "TIME-WAIT entries reused early (table full)")    \
+    X(keepalive_probes, "keep-alive probes sent")                          \
+    X(keepalive_timeouts, "connections closed: keep-alive unanswered")
 
 struct TcpCoreCounters {
 #define PORTWAY_TCP_COUNTER_FIELD(name, help) Counter name;

@@ -79,6 +79,10 @@ constexpr Nanos ms(uint64_t n) {
 constexpr Nanos seconds(uint64_t n) {
     return Nanos(n * 1'000'000'000);
 }
+// Seconds as options give them (0.2, 1.5), rounded down to nanoseconds.
+constexpr Nanos from_seconds(double s) {
+    return Nanos(s > 0 ? static_cast<uint64_t>(s * 1e9) : 0);
+}
 
 // |a - b|, which the saturating subtraction alone cannot express.
 constexpr Nanos abs_diff(Nanos a, Nanos b) {

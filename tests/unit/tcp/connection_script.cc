@@ -470,7 +470,9 @@ void RecordingHandler::on_closed(Context&, TcpStream&, TcpCloseReason reason) {
 Script::Script(const ScriptConfig& config)
     : config_(config),
       app_(&events_),
-      host_(config.params, memory_sizes(config), config.ts_offset, &events_) {}
+      host_(config.params, memory_sizes(config), config.ts_offset, &events_) {
+    host_.set_keepalive(config.keepalive);
+}
 
 uint32_t Script::send(uint32_t n) {
     std::vector<uint8_t> bytes(n);

@@ -114,6 +114,10 @@ class FakeHost final : public ConnectionHost {
     void ready(Connection& c) override { ready_ = &c; }
     TcpMemory& memory() override { return memory_; }
     void wait_for_buffer(Connection& c) override { waiting_ = &c; }
+    const TcpKeepalive* keepalive(uint16_t) const override {
+        return keepalive_.enabled() ? &keepalive_ : nullptr;
+    }
+    void set_keepalive(const TcpKeepalive& k) { keepalive_ = k; }
 
     uint64_t drops(DropReason reason) const { return drops_[static_cast<std::size_t>(reason)]; }
     std::vector<Sent>& sent() { return sent_; }
@@ -136,6 +140,7 @@ class FakeHost final : public ConnectionHost {
     ConnectionParams params_;
     TcpMemory memory_;
     Connection* waiting_ = nullptr;  // for a send buffer
+    TcpKeepalive keepalive_;
     uint32_t ts_offset_;
     std::vector<std::string>* events_;
     TimePoint now_{};
@@ -194,6 +199,7 @@ struct ScriptConfig {
     uint16_t service = 80;
     // What a SYN cookie kept, for "<cookie" rows (open_from_cookie).
     Connection::CookieOptions cookie{1460, uint8_t{7}, true, true};
+    TcpKeepalive keepalive;  // the service's (off unless idle is set)
 };
 
 class Script {
