@@ -32,22 +32,23 @@ inline constexpr uint32_t kRetaSize = 128;
 struct ToeplitzTable {
     std::array<std::array<uint32_t, 256>, 12> at{};
     constexpr ToeplitzTable() {
+        // The 32-bit window of the key that starts at each of the 96 input
+        // bits, computed once (a few thousand steps: within clang's
+        // constexpr budget, which the naive loop nest exceeds).
+        std::array<uint32_t, 96> window{};
+        for (std::size_t first = 0; first < window.size(); ++first) {
+            for (std::size_t k = 0; k < 32; ++k) {
+                const std::size_t b = first + k;
+                window[first] =
+                    window[first] << 1 | ((uint32_t{kSymmetricRssKey[b / 8]} >> (7 - b % 8)) & 1u);
+            }
+        }
         for (std::size_t pos = 0; pos < 12; ++pos) {
             for (uint32_t byte = 0; byte < 256; ++byte) {
                 uint32_t h = 0;
                 for (uint32_t bit = 0; bit < 8; ++bit) {
-                    if ((byte & (0x80u >> bit)) == 0)
-                        continue;
-                    // The 32-bit window of the key starting at this input bit.
-                    const std::size_t first = pos * 8 + bit;
-                    uint32_t window = 0;
-                    for (std::size_t k = 0; k < 32; ++k) {
-                        const std::size_t b = first + k;
-                        const uint32_t key_bit =
-                            (uint32_t{kSymmetricRssKey[b / 8]} >> (7 - b % 8)) & 1u;
-                        window = window << 1 | key_bit;
-                    }
-                    h ^= window;
+                    if ((byte & (0x80u >> bit)) != 0)
+                        h ^= window[pos * 8 + bit];
                 }
                 at[pos][byte] = h;
             }

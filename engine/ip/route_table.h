@@ -100,7 +100,8 @@ class RouteTable {
     // rte_lpm_lookup_bulk sizes a stack array by `n`: a zero-length VLA is
     // undefined, so an empty burst never reaches it.
     void hop_indices(const uint32_t* destinations, uint32_t* hops, unsigned n) const {
-        if (n == 0) return;
+        if (n == 0)
+            return;
         rte_lpm_lookup_bulk(lpm_, destinations, hops, n);
         for (unsigned i = 0; i < n; ++i)
             hops[i] = (hops[i] & RTE_LPM_LOOKUP_SUCCESS) != 0 ? hops[i] & 0x00FFFFFF : default_hop_;
@@ -108,7 +109,8 @@ class RouteTable {
     // rte_lpm's own entries for `n` destinations, for a caller that folds
     // the conversion (hop_of_entry()) into its own loop over the burst.
     void lookup_entries(const uint32_t* destinations, uint32_t* entries, unsigned n) const {
-        if (n == 0) return;
+        if (n == 0)
+            return;
         rte_lpm_lookup_bulk(lpm_, destinations, entries, n);
     }
     uint32_t hop_of_entry(uint32_t entry) const {

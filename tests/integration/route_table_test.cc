@@ -16,8 +16,11 @@ namespace {
 
 // The sanitizer build (scripts/test's sanitize suite) runs several times
 // slower; the one-second bound is for the build users run.
+// (GCC says so with __SANITIZE_ADDRESS__, clang with __has_feature.)
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+constexpr bool kSanitized = __has_feature(address_sanitizer);
 #else
 constexpr bool kSanitized = false;
 #endif

@@ -30,10 +30,9 @@ namespace {
 using namespace testing;
 using Clock = std::chrono::steady_clock;
 
-constexpr uint32_t kRouterA = 0xC6120002;   // 198.18.0.2
-constexpr uint32_t kRouterB = 0xC6120101;   // 198.18.1.1
-constexpr uint32_t kStaticGw = 0xC6120102;  // 198.18.1.2
-constexpr uint32_t kArpGw = 0xC6120103;     // 198.18.1.3
+constexpr uint32_t kRouterA = 0xC6120002;  // 198.18.0.2
+constexpr uint32_t kRouterB = 0xC6120101;  // 198.18.1.1
+constexpr uint32_t kArpGw = 0xC6120103;    // 198.18.1.3
 const Mac6 kStaticGwMac{0x02, 0x00, 0x00, 0x00, 0x00, 0x0b};
 const Mac6 kArpGwMac{0x02, 0x00, 0x00, 0x00, 0x00, 0x0c};
 const Mac6 kBroadcast{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};

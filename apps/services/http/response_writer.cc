@@ -42,7 +42,8 @@ std::string_view reason_phrase(uint16_t status) {
 }
 
 void HeadWriter::put(std::string_view s) {
-    if (s.empty()) return;  // memcpy's source may not be null, even for 0 bytes
+    if (s.empty())
+        return;  // memcpy's source may not be null, even for 0 bytes
     if (!ok_ || s.size() > out_.size() - used_) {
         ok_ = false;
         return;

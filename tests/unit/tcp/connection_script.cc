@@ -484,20 +484,20 @@ uint32_t Script::send(uint32_t n) {
 }
 
 ::testing::AssertionResult Script::run(std::initializer_list<std::string_view> rows,
-                                       std::source_location where) {
-    return run_rows(std::span<const std::string_view>(rows.begin(), rows.size()), where);
+                                       const char* file, int line) {
+    return run_rows(std::span<const std::string_view>(rows.begin(), rows.size()), {file, line});
 }
 
-::testing::AssertionResult Script::run(std::span<const std::string_view> rows,
-                                       std::source_location where) {
-    return run_rows(rows, where);
+::testing::AssertionResult Script::run(std::span<const std::string_view> rows, const char* file,
+                                       int line) {
+    return run_rows(rows, {file, line});
 }
 
 ::testing::AssertionResult Script::run_rows(std::span<const std::string_view> rows,
-                                            std::source_location where) {
+                                            ScriptCall where) {
     auto fail = [&](std::size_t index, std::string_view text, const std::string& what) {
         return ::testing::AssertionFailure()
-               << "\nconnection script at " << where.file_name() << ":" << where.line() << ", row "
+               << "\nconnection script at " << where.file << ":" << where.line << ", row "
                << index + 1 << " (at " << time_text(script_time_) << "):\n  row:      \"" << text
                << "\"\n"
                << what;

@@ -62,7 +62,6 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
-#include <source_location>
 #include <span>
 #include <string>
 #include <string_view>
@@ -202,6 +201,14 @@ struct ScriptConfig {
     TcpKeepalive keepalive;  // the service's (off unless idle is set)
 };
 
+// Where a script was run from, for its failure message. Taken with the
+// builtins std::source_location is made of: clang 14 (the sanitizer build)
+// has them but not std::source_location with libstdc++ 12.
+struct ScriptCall {
+    const char* file;
+    int line;
+};
+
 class Script {
   public:
     explicit Script(const ScriptConfig& config = {});
@@ -211,9 +218,11 @@ class Script {
     // Runs the rows; the clock, the connection and what was matched carry
     // over to the next run(). Use as ASSERT_TRUE(s.run({...})).
     ::testing::AssertionResult run(std::initializer_list<std::string_view> rows,
-                                   std::source_location where = std::source_location::current());
+                                   const char* file = __builtin_FILE(),
+                                   int line = __builtin_LINE());
     ::testing::AssertionResult run(std::span<const std::string_view> rows,
-                                   std::source_location where = std::source_location::current());
+                                   const char* file = __builtin_FILE(),
+                                   int line = __builtin_LINE());
 
     Connection& conn() { return conn_; }
     FakeHost& host() { return host_; }
@@ -230,8 +239,7 @@ class Script {
     uint32_t rel_peer(SeqNum s) const { return s.raw() - config_.peer_isn; }
 
   private:
-    ::testing::AssertionResult run_rows(std::span<const std::string_view> rows,
-                                        std::source_location where);
+    ::testing::AssertionResult run_rows(std::span<const std::string_view> rows, ScriptCall where);
     // Each returns an empty string on success, else what went wrong.
     std::string step(std::string_view body);
     std::string inbound(std::string_view text);

@@ -29,8 +29,8 @@ TEST(SynCookie, RoundTripRecoversTheOptions) {
         for (const SeqNum isn : isns) {
             const SeqNum cookie = cookies.encode(kTuple, isn, o, now);
             const SynCookieCheck r = answer(cookies, kTuple, isn, cookie, now + seconds(5));
-            ASSERT_EQ(r.verdict, SynCookieVerdict::valid) << o.mss << " isn " << isn;
-            EXPECT_EQ(r.options, o) << o.mss << " isn " << isn;
+            ASSERT_EQ(r.verdict, SynCookieVerdict::valid) << o.mss << " isn " << isn.raw();
+            EXPECT_EQ(r.options, o) << o.mss << " isn " << isn.raw();
         }
     }
 }
