@@ -7,7 +7,7 @@
 
 #include "resolver_test_util.h"
 
-namespace portway::dns::test {
+namespace portway::dns::resolver_test {
 namespace {
 
 class ResolverTest : public ::testing::Test {
@@ -221,8 +221,9 @@ TEST_F(ResolverTest, TruncatedAnswerIsAskedAgainOverTcp) {
     for (int i = 1; i <= 40; ++i)
         full.answers.push_back(a("big.example.org.", "198.18.6." + std::to_string(i)));
     const Bytes body = answer_bytes(full);
-    Bytes framed = {static_cast<uint8_t>(body.size() >> 8), static_cast<uint8_t>(body.size())};
-    framed.insert(framed.end(), body.begin(), body.end());
+    Bytes framed(2 + body.size());
+    store16(framed.data(), static_cast<uint16_t>(body.size()));
+    std::copy(body.begin(), body.end(), framed.begin() + 2);
     // In two segments: the resolver waits for the whole message.
     stream.peer_sends(*host, ctx, {framed.data(), 7});
     EXPECT_TRUE(host->results.empty());
@@ -392,6 +393,8 @@ TEST_F(ResolverTest, NegativeAnswersAreCachedForTheSoaMinimum) {
     run(seconds(1));
     host->ask(ctx, "nope.example.org", type::A);
     EXPECT_EQ(sockets(), 2u);
+    s.id = answering_last().id;
+    answer(s);
 
     // NODATA for the SOA's TTL when it is the smaller.
     host->ask(ctx, "www.example.org", type::AAAA);
@@ -514,4 +517,4 @@ TEST_F(ResolverTest, ForeignTimerTokensAreNotTheResolvers) {
 }
 
 }  // namespace
-}  // namespace portway::dns::test
+}  // namespace portway::dns::resolver_test

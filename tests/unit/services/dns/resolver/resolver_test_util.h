@@ -14,7 +14,7 @@
 #include "../../../../../apps/services/dns/wire/reader.h"
 #include "../../../../../apps/services/dns/wire/writer.h"
 
-namespace portway::dns::test {
+namespace portway::dns::resolver_test {
 
 using Bytes = std::vector<uint8_t>;
 using testkit::FakeContext;
@@ -215,4 +215,4 @@ inline AnswerSpec answering(const SentQuery& q) {
     return s;
 }
 
-}  // namespace portway::dns::test
+}  // namespace portway::dns::resolver_test
