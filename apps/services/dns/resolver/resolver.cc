@@ -363,20 +363,22 @@ void Resolver::send_attempt(Context& ctx, Query& q) {
 }
 
 // RFC 7766 §5 (and RFC 1035 §4.2.2): a truncated answer is asked again
-// over TCP, of the same server, the message behind a two-byte length.
+// over TCP, of the same server; the query goes out once connected.
 void Resolver::send_tcp(Context& ctx, Query& q) {
     close_transport(q);
     count(ctx, ResolverStat::tcp_fallbacks);
     arm_timer(ctx, q, q.timeout);
     q.stream = ctx.tcp_connect(q.server);
-    if (q.stream == nullptr) {
+    if (q.stream == nullptr)
         count(ctx, ResolverStat::open_failed);
-        return;
-    }
-    const std::size_t size = build_query(q, {message_.get() + 2, kMaxMessage}, ctx);
+}
+
+// The same question and ID, behind a two-byte length (RFC 1035 §4.2.2).
+void Resolver::send_on_stream(Context& ctx, Query& q) {
+    const std::size_t size = write_query({message_.get() + 2, kMaxMessage}, q.id,
+                                         q.chain.current(), q.type);
     store16(message_.get(), static_cast<uint16_t>(size));
-    // send() queues until the connection is up.
-    if (q.stream->send({message_.get(), size + 2}) != size + 2) {
+    if (size == 0 || q.stream->send({message_.get(), size + 2}) != size + 2) {
         count(ctx, ResolverStat::send_failed);
         return;
     }
@@ -600,8 +602,12 @@ bool Resolver::on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) {
     return true;
 }
 
-bool Resolver::on_connected(Context& /*ctx*/, TcpStream& stream) {
-    return query_of(stream) != nullptr || closing(stream);
+bool Resolver::on_connected(Context& ctx, TcpStream& stream) {
+    if (Query* q = query_of(stream); q != nullptr) {
+        send_on_stream(ctx, *q);
+        return true;
+    }
+    return closing(stream);
 }
 
 bool Resolver::on_data(Context& ctx, TcpStream& stream, const PayloadView& data,

@@ -121,6 +121,7 @@ class Resolver {
     std::size_t build_query(Query& q, std::span<uint8_t> out, Context& ctx);
     void send_attempt(Context& ctx, Query& q);
     void send_tcp(Context& ctx, Query& q);
+    void send_on_stream(Context& ctx, Query& q);
     void next_attempt(Context& ctx, Query& q, bool back_off);
     void arm_timer(Context& ctx, Query& q, Nanos after);
     void close_transport(Query& q);
