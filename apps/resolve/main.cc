@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     const int rc =
         serve(engine_argc, engine_argv.data(), {resolve::resolve_service(run)}, serve_options);
     if (rc == 2)
-        return rc;  // a usage error the engine found
+        return rc;                 // a usage error the engine found
     resolve::print_results(*run);  // what --duration cut short, if anything
     if (rc != 0)
         return rc;

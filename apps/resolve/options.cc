@@ -15,10 +15,18 @@ constexpr std::string_view kOwnValueOptions[] = {"--server", "--type", "--timeou
 // The engine's options that take no value: any other option takes the
 // word after it (unless written --option=value), and every other bare
 // word is a NAME.
-constexpr std::string_view kEngineFlags[] = {
-    "--capture",       "--http-metrics",       "--idle-backoff",        "--no-sw-checksum",
-    "--quiet",         "--tap-rx-signal",      "--tcp-no-sack",         "--tcp-no-syn-cookies",
-    "--tcp-no-timestamps", "--tcp-no-window-scale", "--help", "-h"};
+constexpr std::string_view kEngineFlags[] = {"--capture",
+                                             "--http-metrics",
+                                             "--idle-backoff",
+                                             "--no-sw-checksum",
+                                             "--quiet",
+                                             "--tap-rx-signal",
+                                             "--tcp-no-sack",
+                                             "--tcp-no-syn-cookies",
+                                             "--tcp-no-timestamps",
+                                             "--tcp-no-window-scale",
+                                             "--help",
+                                             "-h"};
 
 template <std::size_t N>
 bool in(const std::string_view (&list)[N], std::string_view s) {

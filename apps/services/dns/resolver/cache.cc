@@ -13,8 +13,9 @@ Cache::Cache(uint32_t entries)
     buckets_.assign(buckets, kNone);
     bucket_mask_ = buckets - 1;
     for (uint32_t i = entries; i-- > 0;) {
-        entries_[i].records = RecordSet({record_store_.data() + std::size_t{i} * kRecords, kRecords},
-                                        {byte_store_.data() + std::size_t{i} * kBytes, kBytes});
+        entries_[i].records =
+            RecordSet({record_store_.data() + std::size_t{i} * kRecords, kRecords},
+                      {byte_store_.data() + std::size_t{i} * kBytes, kBytes});
         entries_[i].bucket_next = free_;
         free_ = i;
     }

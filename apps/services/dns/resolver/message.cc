@@ -279,7 +279,8 @@ AnswerFacts read_answer(std::span<const uint8_t> message, const Header& header, 
         RecordView rec;
         if (r.record(rec) != WireError::none)
             return facts;
-        if (rec.type != qtype || rec.klass != klass::IN || !rec.owner.view().equals(chain.current()))
+        if (rec.type != qtype || rec.klass != klass::IN ||
+            !rec.owner.view().equals(chain.current()))
             continue;
         std::span<const uint8_t> data = rec.rdata;
         if (qtype == type::A && data.size() != 4)

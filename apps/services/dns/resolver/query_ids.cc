@@ -28,9 +28,9 @@ uint16_t QueryIds::next(bool& failed) {
     if (used_ == kBatch && !refill()) {
         failed = true;
         if (fallback_ == 0) {
-            fallback_ = static_cast<uint64_t>(
-                            std::chrono::steady_clock::now().time_since_epoch().count()) |
-                        1;
+            fallback_ =
+                static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) |
+                1;
         }
         fallback_ ^= fallback_ << 13;
         fallback_ ^= fallback_ >> 7;

@@ -65,8 +65,8 @@ class RecordSet {
     std::size_t bytes_used() const { return used_; }
     const StoredRecord& record(unsigned i) const { return records_[i]; }
     NameView owner(unsigned i) const {
-        return NameView(std::span<const uint8_t>(bytes_.data() + records_[i].owner_at,
-                                                 records_[i].owner_size));
+        return NameView(
+            std::span<const uint8_t>(bytes_.data() + records_[i].owner_at, records_[i].owner_size));
     }
     std::span<const uint8_t> rdata(unsigned i) const {
         return {bytes_.data() + records_[i].rdata_at, records_[i].rdata_size};

@@ -327,7 +327,8 @@ void Resolver::arm_timer(Context& ctx, Query& q, Nanos after) {
     ctx.cancel(q.timer);
     const Nanos left = q.deadline - ctx.now();
     ++q.timer_generation;
-    q.timer = ctx.schedule(std::min(after, left), timer_token(kKindQuery, q.timer_generation, q.index));
+    q.timer =
+        ctx.schedule(std::min(after, left), timer_token(kKindQuery, q.timer_generation, q.index));
 }
 
 std::size_t Resolver::build_query(Query& q, std::span<uint8_t> out, Context& ctx) {
@@ -375,8 +376,8 @@ void Resolver::send_tcp(Context& ctx, Query& q) {
 
 // The same question and ID, behind a two-byte length (RFC 1035 §4.2.2).
 void Resolver::send_on_stream(Context& ctx, Query& q) {
-    const std::size_t size = write_query({message_.get() + 2, kMaxMessage}, q.id,
-                                         q.chain.current(), q.type);
+    const std::size_t size =
+        write_query({message_.get() + 2, kMaxMessage}, q.id, q.chain.current(), q.type);
     store16(message_.get(), static_cast<uint16_t>(size));
     if (size == 0 || q.stream->send({message_.get(), size + 2}) != size + 2) {
         count(ctx, ResolverStat::send_failed);
@@ -493,7 +494,6 @@ void Resolver::take_answer(Context& ctx, Query& q, std::span<const uint8_t> mess
     result_.clear();
     for (unsigned i = 0; i + 1 < q.chain.names(); ++i)
         result_.add(q.chain.name(i), type::CNAME, q.chain.ttl(i), q.chain.name(i + 1).wire());
-    const unsigned links = result_.size();
     if (!result_.add_all(scratch_)) {
         q.saw_malformed = true;
         count(ctx, ResolverStat::malformed_answers);
@@ -509,7 +509,6 @@ void Resolver::take_answer(Context& ctx, Query& q, std::span<const uint8_t> mess
             facts.kind == AnswerKind::nxdomain ? ResolveStatus::nxdomain : ResolveStatus::nodata;
         ttl = facts.have_soa ? std::min(ttl, facts.negative_ttl) : 0;
     }
-    (void)links;
     finish(ctx, q, status, result_, ttl);
 }
 
@@ -527,10 +526,9 @@ void Resolver::deliver(Request& r, ResolveStatus status, NameView canonical,
         if (s.type == type::A && s.rdata_size == 4 && addresses < delivered_addresses_.size())
             delivered_addresses_[addresses++] = Ipv4Address::load(records.rdata(i).data());
     }
-    const std::size_t name_size =
-        status == ResolveStatus::bad_name || status == ResolveStatus::busy
-            ? 0
-            : format_name(canonical, delivered_name_);
+    const std::size_t name_size = status == ResolveStatus::bad_name || status == ResolveStatus::busy
+                                      ? 0
+                                      : format_name(canonical, delivered_name_);
     Resolution resolution;
     resolution.status = status;
     resolution.name = {delivered_name_.data(), name_size};
@@ -595,6 +593,7 @@ bool Resolver::on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) {
     }
     if ((header.flags & flag::TC) != 0) {
         send_tcp(ctx, *q);
+        after_event(ctx);
         return true;
     }
     take_answer(ctx, *q, message, header);

@@ -60,7 +60,7 @@ struct ResolverConfig {
     std::vector<Endpoint> servers;  // asked in turn; a retry moves to the next
     Nanos first_timeout = ms(400);  // doubled per retry, up to max_timeout
     Nanos max_timeout = seconds(3);
-    unsigned attempts = 4;           // per query (and per CNAME re-query), over all servers
+    unsigned attempts = 4;              // per query (and per CNAME re-query), over all servers
     Nanos total_timeout = seconds(10);  // from resolve(): the query fails with timeout after this
     uint32_t cache_entries = 1024;      // per core, fixed at construction (0: no cache)
     uint32_t max_in_flight = 64;        // requests pending per core; more -> ResolveStatus::busy

@@ -64,12 +64,12 @@ TEST(ResolverCache, ReplacesAnEntryAndRefusesWhatDoesNotFit) {
     EXPECT_TRUE(cache.insert(n, type::A, ResolveStatus::nxdomain, n, small.set, 30, kT0));
     EXPECT_EQ(cache.size(), 1u);
     EXPECT_EQ(cache.find(n, type::A, kT0)->status, ResolveStatus::nxdomain);
-    EXPECT_FALSE(cache.insert(Name::from_string("m."), type::A, ResolveStatus::ok, n, big.set,
-                              60, kT0));
+    EXPECT_FALSE(
+        cache.insert(Name::from_string("m."), type::A, ResolveStatus::ok, n, big.set, 60, kT0));
     EXPECT_EQ(cache.size(), 1u);  // nothing evicted for it
     // TTL 0: fine, and not stored (RFC 1035 §3.2.1).
-    EXPECT_TRUE(cache.insert(Name::from_string("z."), type::A, ResolveStatus::ok, n, small.set,
-                             0, kT0));
+    EXPECT_TRUE(
+        cache.insert(Name::from_string("z."), type::A, ResolveStatus::ok, n, small.set, 0, kT0));
     EXPECT_EQ(cache.size(), 1u);
 }
 

@@ -92,9 +92,10 @@ TEST_F(ResolverTest, SpoofedAnswersAreDroppedAndTheQueryKeepsWaiting) {
     AnswerSpec other_class = good;
     other_class.qclass = 3;  // CH
 
-    reply(s, {kServerA.address, 5353}, answer_bytes(good));  // another port
+    reply(s, {kServerA.address, 5353}, answer_bytes(good));                        // another port
     reply(s, {Ipv4Address::from_octets(198, 18, 0, 66), 53}, answer_bytes(good));  // another host
-    for (const AnswerSpec* spec : {&wrong_id, &not_response, &other_name, &other_type, &other_class})
+    for (const AnswerSpec* spec :
+         {&wrong_id, &not_response, &other_name, &other_type, &other_class})
         reply(s, kServerA, answer_bytes(*spec));
     EXPECT_EQ(stat(ResolverStat::mismatched_answers), 7u);
     EXPECT_TRUE(host->results.empty());
@@ -118,7 +119,7 @@ TEST_F(ResolverTest, RetriesBackOffOverTheServersThenTimeOut) {
     const struct {
         Nanos at;
         std::size_t sockets;
-    } schedule[] = {{ms(399), 1}, {ms(400), 2},  {ms(1199), 2}, {ms(1200), 3},
+    } schedule[] = {{ms(399), 1},  {ms(400), 2},  {ms(1199), 2}, {ms(1200), 3},
                     {ms(2799), 3}, {ms(2800), 4}, {ms(5799), 4}};
     Nanos now = Nanos::zero();
     for (const auto& step : schedule) {
@@ -260,9 +261,9 @@ TEST_F(ResolverTest, CnameChainInOneResponse) {
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(r->status, ResolveStatus::ok);
     EXPECT_EQ(r->name, "host.example.net.");
-    EXPECT_EQ(r->records, (std::vector<std::string>{"www.example.org. 5 500",
-                                                    "alias.example.org. 5 200",
-                                                    "host.example.net. 1 300"}));
+    EXPECT_EQ(r->records,
+              (std::vector<std::string>{"www.example.org. 5 500", "alias.example.org. 5 200",
+                                        "host.example.net. 1 300"}));
     EXPECT_EQ(r->addresses, std::vector<std::string>{"198.18.7.1"});
     EXPECT_EQ(sockets(), 1u);
 }
@@ -299,7 +300,8 @@ TEST_F(ResolverTest, ChainEndingAtACnameIsAskedForItsTarget) {
 TEST_F(ResolverTest, CnameLoopAndOverlongChain) {
     host->ask(ctx, "a.example.org", type::A);
     AnswerSpec s = answering_last();
-    s.answers = {cname("a.example.org.", "b.example.org."), cname("b.example.org.", "a.example.org.")};
+    s.answers = {cname("a.example.org.", "b.example.org."),
+                 cname("b.example.org.", "a.example.org.")};
     answer(s);
     ASSERT_NE(host->result("a.example.org"), nullptr);
     EXPECT_EQ(host->result("a.example.org")->status, ResolveStatus::cname_loop);
@@ -462,9 +464,8 @@ TEST_F(ResolverTest, BadNamesAreRefused) {
     std::string long_name;
     for (int i = 0; i < 4; ++i)
         long_name += label63 + ".";  // 4 * 64 + 1 = 257 bytes in wire form
-    for (const std::string& bad :
-         {std::string(), std::string("a..b"), std::string(".a"), label64 + ".org", long_name,
-          std::string("a\\")})
+    for (const std::string& bad : {std::string(), std::string("a..b"), std::string(".a"),
+                                   label64 + ".org", long_name, std::string("a\\")})
         host->ask(ctx, bad, type::A);
     EXPECT_EQ(sockets(), 0u);
     run(Nanos::zero());
@@ -485,11 +486,11 @@ TEST_F(ResolverTest, CallbacksThatResolveAgainAreAnsweredLater) {
     int calls = 0;
     EXPECT_TRUE(host->resolver.resolve(ctx, "www.example.org", type::A, [&](const Resolution&) {
         ++calls;
-        EXPECT_TRUE(host->resolver.resolve(ctx, "www.example.org", type::A,
-                                           [&](const Resolution& r) {
-                                               ++calls;
-                                               EXPECT_TRUE(r.from_cache);
-                                           }));
+        EXPECT_TRUE(
+            host->resolver.resolve(ctx, "www.example.org", type::A, [&](const Resolution& r) {
+                ++calls;
+                EXPECT_TRUE(r.from_cache);
+            }));
         EXPECT_EQ(calls, 1);
     }));
     EXPECT_EQ(calls, 0);

@@ -70,10 +70,11 @@ class ResolverHost final : public Handler {
     // Resolves, recording the result in results[name] (appended).
     void ask(Context& ctx, const std::string& name, uint16_t qtype) {
         inside_resolve_ = true;
-        EXPECT_TRUE(resolver.resolve(ctx, name, qtype, [this, n = std::string(name)](const Resolution& r) {
-            EXPECT_FALSE(inside_resolve_) << "a callback nested in resolve()";
-            results.push_back({n, copy_of(r)});
-        }));
+        EXPECT_TRUE(
+            resolver.resolve(ctx, name, qtype, [this, n = std::string(name)](const Resolution& r) {
+                EXPECT_FALSE(inside_resolve_) << "a callback nested in resolve()";
+                results.push_back({n, copy_of(r)});
+            }));
         inside_resolve_ = false;
     }
     const Seen* result(const std::string& name, std::size_t nth = 0) const {
@@ -138,8 +139,8 @@ struct Rr {
     std::string owner;
     uint16_t type = type::A;
     uint32_t ttl = 300;
-    Bytes rdata;           // as is, unless `target` is set
-    std::string target;    // a name (CNAME, NS, PTR) written compressed
+    Bytes rdata;         // as is, unless `target` is set
+    std::string target;  // a name (CNAME, NS, PTR) written compressed
 };
 
 inline Rr a(const std::string& owner, const std::string& address, uint32_t ttl = 300) {
