@@ -2,7 +2,7 @@
 
 #include <portway/cli.h>
 
-#include "protocol.h"
+#include "../services/chat/protocol.h"
 
 namespace portway::chat_client {
 
