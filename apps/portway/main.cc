@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "../services/chat/chat.h"
 #include "../services/dns/dns.h"
 #include "../services/echo/echo.h"
 #include "../services/http/http.h"
@@ -34,5 +35,6 @@ int main(int argc, char** argv) {
     return serve(
         argc, argv,
         {services::echo_service(), services::discard_service(), services::chargen_service(),
-         std::move(connect_echo), dns::dns_service_with_options(), services::http_service()});
+         std::move(connect_echo), dns::dns_service_with_options(), services::http_service(),
+         chat::chat_service_with_options()});
 }

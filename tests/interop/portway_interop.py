@@ -242,14 +242,26 @@ class Engine:
 
     def __init__(self, binary: str, purpose: str, *, app_args=(), eal_args=(), lcores: str = "1",
                  capture: bool = False, ipv6: bool = False, max_seconds: int = 90, quiet_stats: bool = True,
-                 prestart=None):
+                 prestart=None, ip: str = ENGINE_IP, share_netns: "Engine | None" = None,
+                 bridge: str | None = None, tap_args: str = "", stdin_pipe: bool = False):
         assert re.fullmatch(r"[a-z0-9-]+", purpose), purpose
         self.binary = binary
         self.purpose = purpose
         self.pid = os.getpid()
-        self.ns = f"{NS_PREFIX}{purpose}-{self.pid}"
+        # share_netns: run in another Engine's namespace (it creates and deletes it; this one
+        # only stops its own process). bridge: enslave the kernel side of the tap to that Linux
+        # bridge in the namespace, which carries PEER_IP (made by the first engine that asks),
+        # rather than addressing the tap: several engines on one segment. tap_args: more
+        # net_tap devargs (e.g. ",mac=02:00:00:00:00:03", distinct MACs on a bridge).
+        # stdin_pipe: the engine's stdin is a pipe (self.proc.stdin), for portway-chat.
+        self.share_netns = share_netns
+        self.bridge = bridge
+        self.tap_args = tap_args
+        self.stdin_pipe = stdin_pipe
+        self.ip = ip
+        self.ns = share_netns.ns if share_netns is not None else f"{NS_PREFIX}{purpose}-{self.pid}"
         self.iface = f"pw{purpose.replace('-', '')[:4]}{self.pid % 100000}"  # <= 15 chars
-        self.file_prefix = self.ns
+        self.file_prefix = self.ns if share_netns is None else f"{self.ns}-{purpose}"
         self.app_args = list(app_args)
         self.eal_args = list(eal_args)
         self.lcores = lcores
@@ -294,10 +306,11 @@ class Engine:
         swept = sweep_stale()
         if swept:
             log(f"deleted stale namespaces of dead test processes: {' '.join(swept)}")
-        subprocess.run(["ip", "netns", "add", self.ns], check=True)
-        self._ns_created = True
-        self.sh(["ip", "-n", self.ns, "link", "set", "lo", "up"])
-        if not self.ipv6:
+        if self.share_netns is None:
+            subprocess.run(["ip", "netns", "add", self.ns], check=True)
+            self._ns_created = True
+            self.sh(["ip", "-n", self.ns, "link", "set", "lo", "up"])
+        if not self.ipv6 and self.share_netns is None:
             # Keeps the kernel side quiet (no router solicitations, MLD, DAD):
             # only what a test sends, plus ARP, reaches the engine.
             self.sh(["ip", "netns", "exec", self.ns, "sysctl", "-qw",
@@ -305,14 +318,15 @@ class Engine:
         if self.prestart is not None:
             self.prestart(self)
         cmd = ["ip", "netns", "exec", self.ns, self.binary, "--no-huge", "-l", self.lcores,
-               f"--file-prefix={self.file_prefix}", f"--vdev=net_tap0,iface={self.iface}", *self.eal_args,
-               "--", "--ip", f"{ENGINE_IP}/{PREFIX_LEN}", "--duration", str(self.max_seconds), *self.app_args]
+               f"--file-prefix={self.file_prefix}", f"--vdev=net_tap0,iface={self.iface}{self.tap_args}",
+               *self.eal_args, "--", "--ip", f"{self.ip}/{PREFIX_LEN}", "--duration", str(self.max_seconds), *self.app_args]
         if self.quiet_stats:
             cmd[cmd.index("--") + 1:cmd.index("--") + 1] = ["--stats-interval", "0"]
         log(f"namespace {self.ns}: {' '.join(cmd[4:])}")
         self._log_file = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                                     stdin=subprocess.PIPE if self.stdin_pipe else subprocess.DEVNULL,
+                                     preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 20
         while True:
             if self.proc.poll() is not None:
@@ -328,13 +342,32 @@ class Engine:
         self.ifindex = int(link["ifindex"])
         m = re.search(r"net_tap0 \(net_tap\) mac ([0-9A-Fa-f:]{17})", self.log_text())
         self.mac = (m.group(1) if m else link["address"]).lower()
-        self.sh(["ip", "-n", self.ns, "addr", "add", f"{PEER_IP}/{PREFIX_LEN}", "dev", self.iface])
+        if self.bridge is None:
+            self.sh(["ip", "-n", self.ns, "addr", "add", f"{PEER_IP}/{PREFIX_LEN}", "dev", self.iface])
+        else:
+            self._join_bridge()
         self.sh(["ip", "-n", self.ns, "link", "set", self.iface, "up"])
         self.telemetry("/portway/stats")  # answers, or raises
         if self.want_capture:
             self.capture_start()
-        log(f"engine pid {self.proc.pid} at {ENGINE_IP} (mac {self.mac}) on {self.iface}; "
+        log(f"engine pid {self.proc.pid} at {self.ip} (mac {self.mac}) on {self.iface}; "
             f"kernel side {PEER_IP}/{PREFIX_LEN}; telemetry prefix {self.file_prefix}; files in {self.workdir}")
+
+    def _join_bridge(self) -> None:
+        assert self.bridge is not None
+        exists = subprocess.run(["ip", "-n", self.ns, "link", "show", self.bridge], capture_output=True)
+        if exists.returncode != 0:
+            self.sh(["ip", "-n", self.ns, "link", "add", self.bridge, "type", "bridge"])
+            self.sh(["ip", "-n", self.ns, "addr", "add", f"{PEER_IP}/{PREFIX_LEN}", "dev", self.bridge])
+            self.sh(["ip", "-n", self.ns, "link", "set", self.bridge, "up"])
+        # net_tap gives the kernel side the engine's MAC; a bridge port's own MAC is local to
+        # the bridge, which would keep the engine's frames for itself. A MAC of its own (a
+        # locally administered one from the ifindex) for the kernel side.
+        ifindex = int(json.loads(subprocess.run(["ip", "-n", self.ns, "-j", "link", "show", self.iface],
+                                                capture_output=True, text=True).stdout)[0]["ifindex"])
+        self.sh(["ip", "-n", self.ns, "link", "set", self.iface, "address",
+                 "06:00:00:%02x:%02x:%02x" % ((ifindex >> 16) & 255, (ifindex >> 8) & 255, ifindex & 255)])
+        self.sh(["ip", "-n", self.ns, "link", "set", self.iface, "master", self.bridge])
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -561,7 +594,8 @@ class Capture:
                "-f", f"inbound and ifindex {self.ifindex}", "-w", self.pcap, "-q"]
         with open(self.err, "w") as err:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
-                                         stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                                         stdin=subprocess.PIPE if self.stdin_pipe else subprocess.DEVNULL,
+                                     preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 15
         while "Capturing on" not in _read(self.err):
             if self.proc.poll() is not None or time.monotonic() > deadline:
