@@ -44,7 +44,9 @@ void ChatClientHandler::on_resolved(Context& ctx, const LookupResult& result) {
     }
 }
 
-void ChatClientHandler::on_connected(Context&, TcpStream& stream) {
+void ChatClientHandler::on_connected(Context& ctx, TcpStream& stream) {
+    if (resolver_ != nullptr && resolver_->on_connected(ctx, stream))
+        return;
     connected_ = true;
     const std::string nick = "NICK " + options_.nick + "\n";
     stream.send(bytes_of(nick));
@@ -56,11 +58,8 @@ void ChatClientHandler::on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram
 }
 
 void ChatClientHandler::on_timer(Context& ctx, uint64_t token) {
-    if ((token & kResolverTimerBit) != 0) {
-        if (resolver_ != nullptr)
-            resolver_->on_timer(ctx, token);
+    if (resolver_ != nullptr && resolver_->on_timer(ctx, token))
         return;
-    }
     if (token != kInputTimer || done_)
         return;
     read_input(ctx);
@@ -68,7 +67,10 @@ void ChatClientHandler::on_timer(Context& ctx, uint64_t token) {
         ctx.schedule(options_.input_poll, kInputTimer);
 }
 
-uint32_t ChatClientHandler::on_data(Context& ctx, TcpStream&, const PayloadView& data) {
+uint32_t ChatClientHandler::on_data(Context& ctx, TcpStream& stream, const PayloadView& data) {
+    uint32_t consumed = 0;
+    if (resolver_ != nullptr && resolver_->on_data(ctx, stream, data, consumed))
+        return consumed;
     data.for_each_segment([&](std::span<const uint8_t> piece) {
         std::fwrite(piece.data(), 1, piece.size(), options_.output);
         if (joined_ || done_)
@@ -151,15 +153,20 @@ void ChatClientHandler::flush(Context& ctx) {
     }
 }
 
-void ChatClientHandler::on_writable(Context& ctx, TcpStream&) {
-    flush(ctx);
+void ChatClientHandler::on_writable(Context& ctx, TcpStream& stream) {
+    if (&stream == stream_)
+        flush(ctx);
 }
 
 void ChatClientHandler::on_peer_closed(Context&, TcpStream& stream) {
+    if (&stream != stream_)
+        return;      // the resolver's: it closes its own
     stream.close();  // the server is done (after QUIT, or on its own)
 }
 
-void ChatClientHandler::on_closed(Context& ctx, TcpStream&, TcpCloseReason reason) {
+void ChatClientHandler::on_closed(Context& ctx, TcpStream& stream, TcpCloseReason reason) {
+    if (resolver_ != nullptr && resolver_->on_closed(ctx, stream, reason))
+        return;
     stream_ = nullptr;
     if (done_)
         return;

@@ -3,6 +3,7 @@
 #include <portway/cli.h>
 
 #include "../services/chat/protocol.h"
+#include "../services/dns/resolver/resolver_counters.h"
 
 namespace portway::chat_client {
 
@@ -34,6 +35,7 @@ Service client_service(std::shared_ptr<ClientOptions> options,
                        std::shared_ptr<ClientOutcome> outcome) {
     Service s;
     s.name = "chat_client";
+    s.counters = dns::resolver_counters();  // the resolver's, from index 0 (counter_base)
     s.make_handler = [options, outcome](unsigned) -> std::unique_ptr<Handler> {
         return std::make_unique<ChatClientHandler>(*options, outcome, make_resolver(options->dns));
     };

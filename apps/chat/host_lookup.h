@@ -2,15 +2,15 @@
 // address at once; any other name through a NameResolver, which answers in
 // a callback (on the core that asked) once its queries come back.
 //
-// The seam for a DNS stub resolver: make_resolver() (resolver_factory.cc)
-// is the one place it is built from --dns; the client's handler forwards
-// every datagram and timer of its own to the resolver first (on_datagram,
-// on_timer), so a resolver that opens UDP sockets and arms timeouts needs
-// nothing else from the client.
+// make_resolver() (resolver_factory.cc) builds the DNS stub resolver for
+// --dns; the client's handler offers every datagram, timer and TCP
+// callback to the resolver first, so one that opens UDP sockets, arms
+// timeouts and falls back to TCP needs nothing else from the client.
 #pragma once
 
 #include <portway/net.h>
 #include <portway/service.h>
+#include <portway/tcp.h>
 #include <portway/udp.h>
 
 #include <cstdint>
@@ -35,10 +35,6 @@ class LookupDone {
     ~LookupDone() = default;
 };
 
-// The tokens of a resolver's timers have this bit set; the client's own
-// never do.
-inline constexpr uint64_t kResolverTimerBit = uint64_t{1} << 63;
-
 class NameResolver {
   public:
     virtual ~NameResolver() = default;
@@ -49,16 +45,26 @@ class NameResolver {
     virtual bool on_datagram(Context& /*ctx*/, UdpSocket& /*socket*/, UdpDatagram& /*d*/) {
         return false;
     }
-    // A timer with kResolverTimerBit set in its token: true if it was its.
+    // A timer: true if it was one of the resolver's.
     virtual bool on_timer(Context& /*ctx*/, uint64_t /*token*/) { return false; }
+    // A TCP stream the resolver opened (a truncated answer asked again over
+    // TCP): true if it was one; on_data then says how much it consumed.
+    virtual bool on_connected(Context& /*ctx*/, TcpStream& /*stream*/) { return false; }
+    virtual bool on_data(Context& /*ctx*/, TcpStream& /*stream*/, const PayloadView& /*data*/,
+                         uint32_t& /*consumed*/) {
+        return false;
+    }
+    virtual bool on_closed(Context& /*ctx*/, TcpStream& /*stream*/, TcpCloseReason /*reason*/) {
+        return false;
+    }
 };
 
 // A literal IPv4 address (dotted quad) is the answer at once; otherwise
 // `resolver` is asked, and with none the lookup fails.
 void lookup_host(Context& ctx, std::string_view host, NameResolver* resolver, LookupDone& done);
 
-// The resolver for --dns ADDR[:PORT] (nullopt: none given). Null while
-// the build has no DNS stub resolver: names then fail to resolve.
+// The resolver for --dns ADDR[:PORT]; null without one (names then fail
+// to resolve).
 std::unique_ptr<NameResolver> make_resolver(const std::optional<Endpoint>& dns_server);
 
 }  // namespace portway::chat_client

@@ -10,9 +10,12 @@ Part one: portway with --chat on TWO worker cores, kernel socket clients in the 
 - QUIT closes politely, the others see the leave; the chat counters agree; pools at
   baseline, no drops of valid traffic.
 Part two: two engines in ONE namespace, each on its own net_tap, both taps on a Linux
-bridge that carries 198.18.0.1/24: the server portway --chat at 198.18.0.2, portway-chat at
-198.18.0.3 connecting to the literal address. A kernel client sees portway-chat's stdin
-lines, portway-chat prints the kernel client's lines, and exits 0 at its stdin's end.
+bridge that carries 198.18.0.1/24: the server portway --chat --dns-zone (the sample zone)
+at 198.18.0.2, portway-chat at 198.18.0.3. portway-chat resolves engine.portway.test with
+its stub resolver against the server's own DNS service (--dns 198.18.0.2) and connects; a
+kernel client sees portway-chat's stdin lines, portway-chat prints the kernel client's
+lines, and exits 0 at its stdin's end. A name the zone does not have (NXDOMAIN) makes it
+exit 1 with the reason.
 
 Usage: test_chat.py PORTWAY_BINARY_OR_BUILD_DIR [PORTWAY_CHAT_BINARY]
 """
@@ -193,19 +196,35 @@ def chat_on_two_cores(r: pi.Results, binary: str) -> None:
 
 
 def chat_client_end_to_end(r: pi.Results, binary: str, chat_binary: str) -> None:
-    with pi.Engine(binary, "srv-chat", app_args=["--chat"], bridge="pwbr",
+    zone = os.path.join(pi.ROOT, "apps", "services", "dns", "sample", "portway.test.zone")
+    with pi.Engine(binary, "srv-chat", app_args=["--chat", "--dns-zone", zone], bridge="pwbr",
                    tap_args=",mac=02:00:00:00:00:02") as srv:
         kern = None
         with srv.netns():
             kern = Client("kern")
             kern.send("NICK kern\n")
             r.check("e2e-kernel-joined", kern.wait_for("OK kern"), str(kern.lines))
+        with pi.Engine(chat_binary, "cli-nxd", share_netns=srv, ip=CLIENT_IP, bridge="pwbr",
+                       tap_args=",mac=02:00:00:00:00:03", lcores="0", stdin_pipe=True,
+                       app_args=["--server", f"nosuch.portway.test:{PORT}", "--nick", "nobody",
+                                 "--dns", pi.ENGINE_IP]) as bad:
+            try:
+                rc = bad.proc.wait(timeout=20) if bad.proc else None
+            except Exception:
+                rc = None
+            r.check("e2e-unknown-name-fails", rc == 1 and "cannot resolve nosuch.portway.test: NXDOMAIN"
+                    in bad.log_text(), f"status {rc}\n{bad.log_tail()}")
+            bad.stop()
         with pi.Engine(chat_binary, "cli-chat", share_netns=srv, ip=CLIENT_IP, bridge="pwbr",
                        tap_args=",mac=02:00:00:00:00:03", lcores="0", stdin_pipe=True,
-                       app_args=["--server", f"{pi.ENGINE_IP}:{PORT}", "--nick", "pwchat"]) as cli:
+                       app_args=["--server", f"engine.portway.test:{PORT}", "--nick", "pwchat",
+                                 "--dns", pi.ENGINE_IP]) as cli:
             with srv.netns():
                 joined = kern.wait_for("* pwchat joined", 20)
                 r.check("e2e-portway-chat-joined", joined, f"{kern.lines}\n{cli.log_tail()}")
+                answers = cli.stats().get("chat_client_resolver_answers", 0)
+                r.check("e2e-name-resolved-by-portway-dns", answers >= 1,
+                        f"chat_client_resolver_answers {answers}")
                 assert cli.proc is not None and cli.proc.stdin is not None
                 cli.proc.stdin.write(b"hello from the engine\nsecond line\n")
                 cli.proc.stdin.flush()
