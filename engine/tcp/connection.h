@@ -310,8 +310,11 @@ class Connection final : public TcpStream {
     // Something for the handler or to send: ask the host for a dispatch.
     void wake();
 
+    // RFC 9293 §3.10.2: in SYN-SENT and SYN-RECEIVED (a simultaneous open)
+    // data is queued "for transmission after entering ESTABLISHED state".
     bool app_may_send() const {
-        return !write_shut_ && (state_ == TcpState::established || state_ == TcpState::close_wait);
+        return !write_shut_ && (state_ == TcpState::established || state_ == TcpState::close_wait ||
+                                state_ == TcpState::syn_sent || state_ == TcpState::syn_received);
     }
     uint32_t flight_size() const { return snd_max_ - snd_una_; }
     // Bytes of the send ring already sent at least once, from SND.UNA.

@@ -209,6 +209,23 @@ TEST(ConnectionHandshake, ActiveOpenTakesOnlyWhatThePeerAnswers) {
     }));
 }
 
+// RFC 9293 §3.10.2: SEND in SYN-SENT queues the data "for transmission
+// after entering ESTABLISHED state"; connect() hands the stream over at
+// once, so a handler may send before on_connected.
+TEST(ConnectionHandshake, DataSentBeforeTheHandshakeGoesOutAfterIt) {
+    Script s;
+    ASSERT_TRUE(s.run({
+        "+0     app connect",
+        "+0     > S  0:0(0) win 65535 <mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 0>",
+        "+0     app send 300",
+        "+0     state SYN-SENT",
+        "+20ms  < S. 0:0(0) ack 1 win 65535 <mss 1400,sackOK,TS val 500 ecr 0,nop,wscale 6>",
+        "+0     ev connected",
+        "+0     > P. 1:301(300) ack 1 win 65535 <nop,nop,TS val 20 ecr 500>",
+        "+0     state ESTABLISHED",
+    }));
+}
+
 TEST(ConnectionHandshake, RstInSimultaneousOpenIsARefusal) {
     Script s;
     ASSERT_TRUE(s.run({
