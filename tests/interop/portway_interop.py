@@ -594,8 +594,7 @@ class Capture:
                "-f", f"inbound and ifindex {self.ifindex}", "-w", self.pcap, "-q"]
         with open(self.err, "w") as err:
             self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err,
-                                         stdin=subprocess.PIPE if self.stdin_pipe else subprocess.DEVNULL,
-                                     preexec_fn=_die_with_parent)
+                                         stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 15
         while "Capturing on" not in _read(self.err):
             if self.proc.poll() is not None or time.monotonic() > deadline:

@@ -29,10 +29,8 @@ Usage: test_dns.py PORTWAY_BINARY_OR_BUILD_DIR
 
 import os
 import shutil
-import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +38,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import portway_interop as pi  # noqa: E402
+import dns_peers  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "dns")
 ZONE = os.path.join(DATA, "interop.test.zone")
@@ -82,37 +81,8 @@ def udp_exchange(eng, payload, server=pi.ENGINE_IP, timeout=1.0, tries=3):
 
 
 def start_nsd(eng, workdir):
-    conf = os.path.join(workdir, "nsd.conf")
-    with open(conf, "w") as f:
-        f.write(f"""server:
-    ip-address: {pi.PEER_IP}
-    port: 53
-    zonesdir: "{DATA}"
-    username: ""
-    chroot: ""
-    database: ""
-    zonelistfile: "{workdir}/zone.list"
-    xfrdfile: "{workdir}/xfrd.state"
-    xfrdir: "{workdir}"
-    pidfile: "{workdir}/nsd.pid"
-    logfile: "{workdir}/nsd.log"
-    server-count: 1
-    minimal-responses: yes
-    hide-version: yes
-    verbosity: 1
-remote-control:
-    control-enable: no
-zone:
-    name: interop.test
-    zonefile: "{ZONE}"
-zone:
-    name: deep.interop.test
-    zonefile: "{DEEP}"
-""")
-    # Bounded: `timeout` ends it even if the test cannot.
-    proc = subprocess.Popen(["ip", "netns", "exec", eng.ns, "timeout", "120", "nsd", "-d", "-c", conf],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            preexec_fn=pi._die_with_parent)
+    proc = dns_peers.start_nsd(eng, workdir, [("interop.test", ZONE), ("deep.interop.test", DEEP)],
+                               zonesdir=DATA)
     for _ in range(50):
         if udp_exchange(eng, query_bytes(1, "interop.test", 6), server=pi.PEER_IP, timeout=0.2, tries=1):
             return proc
@@ -411,12 +381,7 @@ def main(results) -> None:
             malformed_checks(results, eng)
             dnsperf_check(results, eng, workdir)
         finally:
-            nsd.send_signal(signal.SIGTERM)
-            try:
-                nsd.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                nsd.kill()
-                nsd.wait()
+            dns_peers.stop_process(nsd)
         pi.check_stopped_clean(results, eng)
     shutil.rmtree(workdir, ignore_errors=True)
     rrl_checks(results, binary)

@@ -32,6 +32,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import portway_interop as pi  # noqa: E402
+from dns_peers import start_nsd, stop_process  # noqa: E402
 
 ZONE_NAME = "resolver.test"
 MANY = 120  # A records: 120 x 16 bytes, past the 1232 bytes of EDNS
@@ -70,48 +71,6 @@ def resolve_binary(argv) -> str:
         print(f"FAIL setup: no portway-resolve at {path}", flush=True)
         sys.exit(1)
     return path
-
-
-def start_nsd(eng, workdir, zone_file):
-    """NSD on the kernel side; ip-freebind: the address comes once the tap does."""
-    conf = os.path.join(workdir, "nsd.conf")
-    with open(conf, "w") as f:
-        f.write(f"""server:
-    ip-address: {pi.PEER_IP}
-    ip-freebind: yes
-    port: 53
-    username: ""
-    chroot: ""
-    database: ""
-    zonelistfile: "{workdir}/zone.list"
-    xfrdfile: "{workdir}/xfrd.state"
-    xfrdir: "{workdir}"
-    pidfile: "{workdir}/nsd.pid"
-    logfile: "{workdir}/nsd.log"
-    server-count: 1
-    minimal-responses: yes
-    hide-version: yes
-    verbosity: 1
-remote-control:
-    control-enable: no
-zone:
-    name: {ZONE_NAME}
-    zonefile: "{zone_file}"
-""")
-    # Bounded: `timeout` ends it even if the test cannot.
-    return subprocess.Popen(["ip", "netns", "exec", eng.ns, "timeout", "120", "nsd", "-d", "-c", conf],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=pi._die_with_parent)
-
-
-def stop(proc):
-    if proc is None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def parse_output(text: str):
@@ -165,7 +124,7 @@ def nsd_checks(results, binary, workdir, zone_file):
     nsd = [None]
 
     def prestart(eng):
-        nsd[0] = start_nsd(eng, workdir, zone_file)
+        nsd[0] = start_nsd(eng, workdir, [(ZONE_NAME, zone_file)])
 
     app = ["--server", pi.PEER_IP, "--timeout", "1000", "--attempts", "4", *names]
     with pi.Engine(binary, "resolver-nsd", app_args=app, prestart=prestart, max_seconds=40) as eng:
@@ -192,7 +151,7 @@ def nsd_checks(results, binary, workdir, zone_file):
                           f"resolver_tcp_fallbacks {counter(s.text, 'resolver_tcp_fallbacks')}")
             pi.log("nsd run: " + " ".join(l for l in s.text.splitlines() if "resolver_" in l))
         finally:
-            stop(nsd[0])
+            stop_process(nsd[0])
 
 
 def silent_checks(results, binary):
