@@ -4,6 +4,7 @@
 
 #include <array>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../../../../apps/services/chat/nick_table.h"
@@ -11,7 +12,8 @@
 namespace portway::chat {
 namespace {
 
-std::span<const uint8_t> bytes(const std::string& s) {
+// A view of `s`: a literal outlives the parse; a temporary std::string would not.
+std::span<const uint8_t> bytes(std::string_view s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 

@@ -125,7 +125,7 @@ TEST_F(ResolverTest, RetriesBackOffOverTheServersThenTimeOut) {
     for (const auto& step : schedule) {
         run(step.at - now);
         now = step.at;
-        EXPECT_EQ(sockets(), step.sockets) << "at " << step.at;
+        EXPECT_EQ(sockets(), step.sockets) << "at " << step.at.count() << " ns";
     }
     EXPECT_TRUE(host->results.empty());
     run(ms(1));
