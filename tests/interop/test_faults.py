@@ -54,6 +54,12 @@ def device_counter(summary: pi.Summary, name: str) -> int:
     return int(m.group(1)) if m else -1
 
 
+def drop_from_engine(eng: pi.Engine, table: str) -> None:
+    """From now on the kernel side drops every frame the engine sends (nft table `table`)."""
+    eng.nft(f"table inet {table} {{\n chain in {{\n  type filter hook input priority 0;\n"
+            f"  iifname \"{eng.iface}\" drop\n }}\n}}\n")
+
+
 def fragment_flood(r: pi.Results, binary: str, rx_signal: bool) -> None:
     tag = "fragment-flood-small-pool" + ("-rx-signal" if rx_signal else "")
     # Room for more incomplete datagrams than mbufs: the mbuf budget binds.
@@ -133,8 +139,7 @@ def vanished_peer(r: pi.Results, binary: str) -> None:
         timeouts = eng.stats().get("tcp_timeouts", 0)
         # From now on nothing the engine sends reaches the client: its echo
         # of the next line is never acknowledged.
-        eng.nft(f"table inet vanish {{\n chain in {{\n  type filter hook input priority 0;\n"
-                f"  iifname \"{eng.iface}\" drop\n }}\n}}\n")
+        drop_from_engine(eng, "vanish")
         s.sendall(b"into the void\n")
         start = time.monotonic()
         deadline = start + 30
@@ -164,8 +169,7 @@ def keepalive(r: pi.Results, binary: str) -> None:
                 and stats.get("tcp_keepalive_probes", 0) >= 3 and stats.get("tcp_keepalive_timeouts", 0) == 0,
                 f"connections {stats.get('tcp_connections')}, probes {stats.get('tcp_keepalive_probes')}, "
                 f"timeouts {stats.get('tcp_keepalive_timeouts')}")
-        eng.nft(f"table inet silent {{\n chain in {{\n  type filter hook input priority 0;\n"
-                f"  iifname \"{eng.iface}\" drop\n }}\n}}\n")
+        drop_from_engine(eng, "silent")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and eng.stats().get("tcp_connections", 1) != 0:
             time.sleep(0.2)

@@ -580,17 +580,8 @@ bool Resolver::on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) {
         message = {message_.get(), n};
     }
     Header header;
-    switch (check_answer(message, q->id, q->chain.current(), q->type, header)) {
-        case AnswerCheck::mismatched:
-            count(ctx, ResolverStat::mismatched_answers);
-            return true;
-        case AnswerCheck::malformed:
-            q->saw_malformed = true;
-            count(ctx, ResolverStat::malformed_answers);
-            return true;
-        case AnswerCheck::ok:
-            break;
-    }
+    if (!answer_fits(ctx, *q, message, header))
+        return true;  // dropped and counted; the query waits on
     if ((header.flags & flag::TC) != 0) {
         send_tcp(ctx, *q);
         after_event(ctx);
@@ -599,6 +590,22 @@ bool Resolver::on_datagram(Context& ctx, UdpSocket& socket, UdpDatagram& d) {
     take_answer(ctx, *q, message, header);
     after_event(ctx);
     return true;
+}
+
+bool Resolver::answer_fits(Context& ctx, Query& q, std::span<const uint8_t> message,
+                           Header& header) {
+    switch (check_answer(message, q.id, q.chain.current(), q.type, header)) {
+        case AnswerCheck::mismatched:
+            count(ctx, ResolverStat::mismatched_answers);
+            return false;
+        case AnswerCheck::malformed:
+            q.saw_malformed = true;
+            count(ctx, ResolverStat::malformed_answers);
+            return false;
+        case AnswerCheck::ok:
+            return true;
+    }
+    return false;
 }
 
 bool Resolver::on_connected(Context& ctx, TcpStream& stream) {
@@ -629,17 +636,8 @@ bool Resolver::on_data(Context& ctx, TcpStream& stream, const PayloadView& data,
     consumed = 2 + length;
     const std::span<const uint8_t> message(message_.get(), length);
     Header header;
-    switch (check_answer(message, q->id, q->chain.current(), q->type, header)) {
-        case AnswerCheck::mismatched:
-            count(ctx, ResolverStat::mismatched_answers);
-            return true;
-        case AnswerCheck::malformed:
-            q->saw_malformed = true;
-            count(ctx, ResolverStat::malformed_answers);
-            return true;
-        case AnswerCheck::ok:
-            break;
-    }
+    if (!answer_fits(ctx, *q, message, header))
+        return true;  // dropped and counted; the query waits on
     // TC over TCP means nothing more can be had (RFC 7766 §8): use it.
     take_answer(ctx, *q, message, header);
     after_event(ctx);

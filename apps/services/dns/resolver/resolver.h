@@ -126,6 +126,9 @@ class Resolver {
     void arm_timer(Context& ctx, Query& q, Nanos after);
     void close_transport(Query& q);
     // An answer that passed every check: what it says, and what follows.
+    // Checks an answer (UDP or TCP) against its query: false when it is
+    // not the answer, counted as mismatched or malformed.
+    bool answer_fits(Context& ctx, Query& q, std::span<const uint8_t> message, Header& header);
     void take_answer(Context& ctx, Query& q, std::span<const uint8_t> message,
                      const Header& header);
     // Caches what is cacheable, then calls every waiter.
